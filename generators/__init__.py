@@ -1,0 +1,19 @@
+"""ood_icl.generators: procedurally generated in-context learning tasks (standard library only).
+
+>>> from ood_icl.generators import get_family, build_episode
+>>> fam = get_family("cipher")
+>>> ep = build_episode(fam, "ood", fam.config(2), seed=1, index=0, n_queries=2, pool_size=4)
+>>> len(ep.demos), len(ep.queries)
+(4, 2)
+"""
+
+from .core import (DIFFICULTIES, SUITE_VERSION, VARIANTS, Demo, Episode, Family, GenerationError,
+                   Query, build_episode, ideal_accuracy, item_rng)
+from .prompts import render_prompt
+from .registry import FAMILIES, UnknownNameError, did_you_mean, get_family
+
+__all__ = [
+    "DIFFICULTIES", "FAMILIES", "SUITE_VERSION", "VARIANTS", "Demo", "Episode", "Family",
+    "GenerationError", "Query", "UnknownNameError", "build_episode", "did_you_mean", "get_family",
+    "ideal_accuracy", "item_rng", "render_prompt",
+]

@@ -1,0 +1,57 @@
+"""Word lists shared by the families: a semantic lexicon and nonce-word makers (stdlib only)."""
+
+from __future__ import annotations
+
+import random
+
+# Common English nouns in six semantic categories, 48-50 each, all lowercase letters.
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "animal": tuple("""cat dog horse cow sheep goat pig lion tiger bear wolf fox rabbit mouse rat
+        deer moose camel zebra giraffe monkey gorilla panda koala kangaroo elephant rhino hippo
+        otter beaver badger squirrel hamster donkey mule bison buffalo leopard cheetah jaguar
+        hyena weasel ferret raccoon skunk chipmunk llama alpaca walrus seal""".split()),
+    "fruit": tuple("""apple banana cherry grape lemon lime orange peach pear plum mango melon
+        papaya kiwi apricot coconut fig date guava lychee olive quince raisin prune currant
+        berry strawberry raspberry blueberry cranberry blackberry gooseberry pineapple
+        watermelon cantaloupe tangerine clementine grapefruit pomegranate persimmon nectarine
+        avocado kumquat mulberry elderberry passionfruit durian jackfruit starfruit""".split()),
+    "vehicle": tuple("""car bus truck van taxi train tram bicycle motorcycle scooter tractor
+        ambulance limousine jeep wagon cart sled sleigh canoe kayak boat ship yacht ferry
+        submarine airplane helicopter jet glider rocket blimp balloon trolley minivan pickup
+        bulldozer forklift skateboard unicycle tricycle moped rickshaw carriage caravan
+        hovercraft raft barge tugboat sedan coupe""".split()),
+    "tool": tuple("""hammer saw drill wrench screwdriver pliers chisel shovel rake hoe axe
+        hatchet crowbar mallet file sander plane level ruler tape clamp vise ladder trowel
+        spade pickaxe scythe sickle shears scissors knife awl gimlet auger lathe anvil tongs
+        bellows pitchfork wheelbarrow crank jack grinder router stapler hacksaw sledgehammer
+        spanner""".split()),
+    "body": tuple("""head hair face eye ear nose mouth lip tooth tongue chin cheek neck
+        shoulder arm elbow wrist hand finger thumb nail chest back belly waist hip leg knee
+        ankle foot heel toe skin bone muscle heart lung liver kidney stomach brain spine rib
+        skull throat forehead eyebrow eyelash jaw palm""".split()),
+    "clothing": tuple("""shirt blouse sweater jacket coat vest dress skirt trousers jeans
+        shorts sock shoe boot sandal slipper hat cap scarf glove mitten belt tie bowtie suit
+        tuxedo pajamas robe apron uniform hoodie cardigan poncho raincoat overalls leggings
+        tights stocking bikini swimsuit gown kimono sari tunic cloak shawl bonnet beret
+        helmet sneaker""".split()),
+}
+
+LEXICON: tuple[str, ...] = tuple(w for words in CATEGORIES.values() for w in words)
+CATEGORY_OF: dict[str, str] = {w: c for c, words in CATEGORIES.items() for w in words}
+
+_CONSONANTS = "bdfgklmnprstvz"
+_VOWELS = "aeiou"
+
+
+def nonce_word(rng: random.Random, n_letters: int) -> str:
+    """A pronounceable nonce word (consonant-vowel alternation), e.g. 'dabeki'."""
+    start = rng.randrange(2)
+    return "".join(rng.choice(_CONSONANTS if (i + start) % 2 == 0 else _VOWELS)
+                   for i in range(n_letters))
+
+
+def nonce_space_size(n_letters: int) -> int:
+    """How many distinct nonce words of this length ``nonce_word`` can make."""
+    c, v = len(_CONSONANTS), len(_VOWELS)
+    half, rest = n_letters // 2, n_letters - n_letters // 2
+    return c ** rest * v ** half + c ** half * v ** rest
