@@ -1,0 +1,130 @@
+"""The ``ood-icl`` command line.  Bad arguments exit 2 with one line naming them."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from . import PUBLISHED_SEED
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2 (argparse prints the whole usage too)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _fail(prog: str, message: str) -> int:
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
+
+
+def _pos_int(text: str) -> int:
+    value = _nonneg_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _names(text: str) -> list[str]:
+    return [t for t in text.replace(",", " ").split() if t]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .dataset import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES
+
+    parser = _Parser(prog="ood-icl", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    gen = sub.add_parser("generate", help="write a Hugging Face dataset repo folder")
+    gen.add_argument("--out", required=True, type=Path, help="destination folder (written atomically)")
+    gen.add_argument("--seed", type=_nonneg_int, default=PUBLISHED_SEED)
+    gen.add_argument("--families", type=_names, default=None, help="comma-separated (default: all)")
+    gen.add_argument("--variants", type=_names, default=None, help="ood,id (default: both)")
+    gen.add_argument("--difficulty", type=int, choices=(1, 2, 3), default=DEFAULT_DIFFICULTY)
+    gen.add_argument("--episodes", type=_pos_int, default=DEFAULT_EPISODES, help="per config")
+    gen.add_argument("--queries", type=_pos_int, default=DEFAULT_QUERIES, help="per episode")
+    gen.add_argument("--pool", type=_pos_int, default=DEFAULT_POOL, help="demonstrations per episode")
+    gen.add_argument("--force", action="store_true", help="replace an existing --out")
+    gen.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sub.add_parser("model", help="convert the default model once; print its folder")
+    sub.add_parser("tasks-dir", help="print the folder of the lm-eval task YAMLs (for --include_path)")
+
+    table = sub.add_parser("table", help="print an lm_eval run beside chance and the ideal learner")
+    table.add_argument("results", type=Path, help="an lm_eval --output_path folder or results JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    prog = f"ood-icl {args.command}"
+    try:
+        return _COMMANDS[args.command](args, prog)
+    except (ValueError, FileNotFoundError) as exc:
+        return _fail(prog, str(exc).splitlines()[0])
+
+
+def _generate(args, prog: str) -> int:
+    from .dataset import BuildSpec, write_repo
+    from .generators import FAMILIES, VARIANTS
+
+    families = args.families or sorted(FAMILIES)
+    variants = args.variants or list(VARIANTS)
+    specs = [BuildSpec(f, v, seed=args.seed, difficulty=args.difficulty, episodes=args.episodes,
+                       queries=args.queries, pool=args.pool) for f in families for v in variants]
+    out: Path = args.out
+    parent = out.resolve().parent
+    if out.exists() and not args.force:
+        return _fail(prog, f"--out {out} already exists (pass --force to replace it)")
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        return _fail(prog, f"--out {out}: cannot write in {parent}")
+    command = "ood-icl " + shlex.join(args.argv)
+    try:
+        manifest = write_repo(out, specs, command, progress=not args.quiet)
+    except OSError as exc:
+        return _fail(prog, f"--out {out}: {exc.strerror or exc}")
+    rows = sum(c["rows"] for c in manifest["configs"].values())
+    print(f"wrote {out} ({len(manifest['configs'])} configs, {rows} rows, seed {manifest['seed']})")
+    return 0
+
+
+def _model(args, prog: str) -> int:
+    from .model import default_model_path
+
+    print(default_model_path())
+    return 0
+
+
+def _tasks_dir(args, prog: str) -> int:
+    from . import task_yaml
+
+    print(Path(task_yaml.__file__).resolve().parent)
+    return 0
+
+
+def _table(args, prog: str) -> int:
+    from .report import results_table
+
+    print(results_table(args.results))
+    return 0
+
+
+_COMMANDS = {"generate": _generate, "model": _model, "tasks-dir": _tasks_dir, "table": _table}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""The lm-eval side of the data: the ``custom_dataset`` loader and the prompt hook.
+
+lm-eval calls ``load(**metadata, **dataset_kwargs)`` (and passes model arguments too,
+hence ``**_ignored``).  The rows are regenerated from ``seed`` (default: the published
+seed) or read from a generated folder (``data_dir``); both give the same content hash.
+Each doc keeps only the first ``k`` demonstrations: the doc is exactly what the model sees.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from . import PUBLISHED_SEED
+from .dataset import (DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, BuildSpec,
+                      content_hash, rows, to_dataset)
+from .generators import render_prompt
+
+
+def load(family: str, variant: str, k: int, seed: int = PUBLISHED_SEED,
+         difficulty: int = DEFAULT_DIFFICULTY, episodes: int = DEFAULT_EPISODES,
+         queries: int = DEFAULT_QUERIES, data_dir: str | None = None, **_ignored):
+    """Return ``DatasetDict({"test": ...})`` for one leaf task."""
+    import datasets
+
+    if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k <= DEFAULT_POOL:
+        raise ValueError(f"k={k!r}: must be an integer in [0, {DEFAULT_POOL}]")
+    spec = BuildSpec(family, variant, seed=_as_int("seed", seed), difficulty=_as_int("difficulty", difficulty),
+                     episodes=_as_int("episodes", episodes), queries=_as_int("queries", queries))
+    full = _rows_from_dir(Path(data_dir), spec) if data_dir else _rows(spec)
+    shown = [dict(row, demos=row["demos"][:k]) for row in full]
+    return datasets.DatasetDict({"test": to_dataset(shown)})
+
+
+def doc_to_text(doc: dict) -> str:
+    return render_prompt(doc["demos"], doc["query"])
+
+
+def _as_int(name: str, value) -> int:
+    # --metadata is JSON, so numbers arrive as numbers; strings are a user error worth naming.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name}={value!r}: must be an integer")
+    return value
+
+
+@lru_cache(maxsize=64)
+def _rows(spec: BuildSpec) -> tuple:
+    return tuple(rows(spec))
+
+
+def _rows_from_dir(root: Path, spec: BuildSpec) -> list[dict]:
+    """Rows of a generated folder, checked against its manifest and the requested spec."""
+    import datasets
+
+    manifest = json.loads((root / "manifest.json").read_text())
+    entry = manifest["configs"].get(spec.config_name)
+    if entry is None:
+        raise ValueError(f"data_dir={str(root)!r}: has no config {spec.config_name!r}")
+    held = {"seed": manifest["seed"], "difficulty": entry["difficulty"],
+            "episodes": entry["episodes"], "queries": entry["queries_per_episode"]}
+    asked = {name: getattr(spec, name) for name in held}
+    if held != asked:
+        raise ValueError(f"data_dir={str(root)!r}: holds {held}; pass the same in --metadata (got {asked})")
+    found = datasets.load_dataset(str(root), spec.config_name, split="test").to_list()
+    if content_hash(found) != entry["sha256"]:
+        raise ValueError(f"data_dir={str(root)!r}: {spec.config_name} does not match its manifest hash")
+    return found
