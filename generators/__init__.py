@@ -10,10 +10,11 @@
 from .core import (DIFFICULTIES, SUITE_VERSION, VARIANTS, Demo, Episode, Family, GenerationError,
                    Query, build_episode, ideal_accuracy, item_rng)
 from .prompts import render_prompt
+from .heuristics import HEURISTICS
 from .registry import FAMILIES, UnknownNameError, did_you_mean, get_family
 
 __all__ = [
-    "DIFFICULTIES", "FAMILIES", "SUITE_VERSION", "VARIANTS", "Demo", "Episode", "Family",
+    "DIFFICULTIES", "FAMILIES", "HEURISTICS", "SUITE_VERSION", "VARIANTS", "Demo", "Episode", "Family",
     "GenerationError", "Query", "UnknownNameError", "build_episode", "did_you_mean", "get_family",
     "ideal_accuracy", "item_rng", "render_prompt",
 ]

@@ -1,0 +1,63 @@
+"""The command line: bad input exits 2 with one line and writes nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ood_icl.cli import main
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ood_icl.cli", *args], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--families", "ciphr"], "Did you mean cipher"),
+    (["--seed", "-1"], "--seed"),
+    (["--episodes", "0"], "--episodes"),
+    (["--variants", "odd"], "variant='odd'"),
+    (["--difficulty", "9"], "--difficulty"),
+])
+def test_bad_generate_arguments_exit_2_with_one_line(tmp_path, args, needle):
+    out = tmp_path / "out"
+    proc = _run("generate", "--out", str(out), "--quiet", *args)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], proc.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_out_exits_2(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    proc = _run("generate", "--out", str(blocker / "out"), "--quiet")
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert "--out" in proc.stderr
+
+
+def test_existing_out_is_kept_without_force(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    assert main(["generate", "--out", str(out), "--quiet"]) == 2
+    assert (out / "keep.txt").read_text() == "mine"
+
+
+def test_generate_records_seed_and_command(tmp_path):
+    out = tmp_path / "out"
+    assert main(["generate", "--out", str(out), "--seed", "3", "--families", "label_map",
+                 "--episodes", "2", "--quiet"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 3 and set(manifest["configs"]) == {"label_map_ood", "label_map_id"}
+    assert "--seed 3" in manifest["command"]
+
+
+def test_tasks_dir_holds_the_yaml(capsys):
+    assert main(["tasks-dir"]) == 0
+    folder = Path(capsys.readouterr().out.strip())
+    assert (folder / "_ood_icl.yaml").is_file() and (folder / "utils.py").is_file()

@@ -1,0 +1,135 @@
+"""Every family and variant, parametrised: determinism, leakage, validity, config errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from functools import lru_cache
+
+import pytest
+
+from ood_icl.dataset import BuildSpec, content_hash, rows
+from ood_icl.generators import (FAMILIES, HEURISTICS, VARIANTS, build_episode, get_family,
+                                ideal_accuracy)
+
+CASES = [(f, v) for f in sorted(FAMILIES) for v in VARIANTS]
+VALIDITY_EPISODES = 200
+VALIDITY_QUERIES = 5
+SEED = 11
+
+
+@lru_cache(maxsize=None)
+def _episodes(family: str, variant: str):
+    fam = get_family(family)
+    cfg = fam.config(2)
+    return [build_episode(fam, variant, cfg, seed=SEED, index=i, n_queries=VALIDITY_QUERIES, pool_size=16)
+            for i in range(VALIDITY_EPISODES)]
+
+
+def _ideal(family: str, variant: str, k: int) -> float:
+    fam = get_family(family)
+    cfg = fam.config(2)
+    scores = []
+    for ep in _episodes(family, variant):
+        demos = [(x, d.output) for x, d in zip(ep.raw_demo_inputs[:k], ep.demos[:k])]
+        for x, q in zip(ep.raw_query_inputs, ep.queries):
+            scores.append(ideal_accuracy(fam.predictive(variant, cfg, demos, x, q.choices), q.label))
+    return sum(scores) / len(scores)
+
+
+_HASH_SNIPPET = ("import sys; from ood_icl.dataset import BuildSpec, rows, content_hash; "
+                 "print(content_hash(rows(BuildSpec(sys.argv[1], sys.argv[2], seed=5, episodes=6))))")
+
+
+@pytest.mark.parametrize("family,variant", CASES)
+def test_same_rows_in_separate_processes(family, variant):
+    hashes = set()
+    for hash_seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+        out = subprocess.run([sys.executable, "-c", _HASH_SNIPPET, family, variant], env=env,
+                             capture_output=True, text=True, check=True)
+        hashes.add(out.stdout.strip())
+    hashes.add(content_hash(rows(BuildSpec(family, variant, seed=5, episodes=6))))
+    assert len(hashes) == 1
+
+
+@pytest.mark.parametrize("family,variant", CASES)
+def test_seeds_and_indices_give_different_episodes(family, variant):
+    a = content_hash(rows(BuildSpec(family, variant, seed=5, episodes=3)))
+    b = content_hash(rows(BuildSpec(family, variant, seed=6, episodes=3)))
+    assert a != b
+    eps = _episodes(family, variant)[:20]
+    assert len({(e.demos, e.queries) for e in eps}) == len(eps)
+
+
+@pytest.mark.parametrize("family,variant", CASES)
+def test_query_never_among_its_demos_and_pool_is_nested(family, variant):
+    fam = get_family(family)
+    cfg = fam.config(2)
+    for index in range(20):
+        small = build_episode(fam, variant, cfg, seed=3, index=index, n_queries=5, pool_size=16)
+        big = build_episode(fam, variant, cfg, seed=3, index=index, n_queries=5, pool_size=64)
+        assert big.demos[:16] == small.demos and big.queries == small.queries
+        demo_inputs = {d.input for d in big.demos}
+        assert len(demo_inputs) == 64, "demonstration inputs are drawn without replacement"
+        assert not demo_inputs & {q.input for q in big.queries}
+        assert len({q.input for q in big.queries}) == 5
+
+
+@pytest.mark.parametrize("family,variant", CASES)
+def test_choices_distinct_and_gold_position_uniform(family, variant):
+    queries = [q for ep in _episodes(family, variant) for q in ep.queries]
+    n = get_family(family).n_choices
+    assert all(len(set(q.choices)) == n == len(q.choices) for q in queries)
+    counts = Counter(q.label for q in queries)
+    expected = len(queries) / n
+    chi2 = sum((counts[i] - expected) ** 2 / expected for i in range(n))
+    assert chi2 < {2: 10.8, 4: 16.3}[n], counts  # p = 0.001
+
+
+@pytest.mark.parametrize("family,variant", CASES)
+def test_ideal_learner_at_chance_without_demos(family, variant):
+    chance = 1 / get_family(family).n_choices
+    assert abs(_ideal(family, variant, 0) - chance) <= 0.03
+
+
+@pytest.mark.parametrize("family,variant", CASES)
+def test_ideal_learner_solves_it_with_16_demos(family, variant):
+    assert _ideal(family, variant, 16) >= 0.95
+
+
+@pytest.mark.parametrize("family,variant", CASES)
+def test_demo_blind_heuristics_at_chance(family, variant):
+    queries = [q for ep in _episodes(family, variant) for q in ep.queries]
+    chance = 1 / get_family(family).n_choices
+    for name, heuristic in HEURISTICS.items():
+        acc = sum(heuristic(q.input, q.choices) == q.label for q in queries) / len(queries)
+        assert abs(acc - chance) <= 0.05, f"{name}: {acc:.3f} vs chance {chance:.3f}"
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_bad_config_raises_value_error_naming_the_field(family):
+    fam = get_family(family)
+    with pytest.raises(ValueError, match="difficulty=7"):
+        fam.config(7)
+    with pytest.raises(ValueError, match="no_such_knob"):
+        fam.config(2, no_such_knob=1)
+    int_fields = [f.name for f in dataclasses.fields(fam.config(2)) if f.name != "difficulty"]
+    assert int_fields
+    for name in int_fields:
+        with pytest.raises(ValueError, match=f"{name}=-5"):
+            fam.config(2, **{name: -5})
+
+
+def test_unknown_family_names_close_matches():
+    with pytest.raises(ValueError, match="Did you mean cipher"):
+        get_family("ciphr")
+
+
+def test_rows_are_json_clean():
+    row = next(rows(BuildSpec("cipher", "ood", episodes=1)))
+    assert json.loads(json.dumps(row)) == row
