@@ -60,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--force", action="store_true", help="replace an existing --out")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    val = sub.add_parser("validity", help="ideal learner, chance and demo-blind heuristics for every task")
+    val.add_argument("--seed", type=_nonneg_int, default=PUBLISHED_SEED)
+    val.add_argument("--difficulty", type=int, choices=(1, 2, 3), default=DEFAULT_DIFFICULTY)
+    val.add_argument("--episodes", type=_pos_int, default=200, help="per family and variant")
+    val.add_argument("--queries", type=_pos_int, default=DEFAULT_QUERIES, help="per episode")
+    val.add_argument("--families", type=_names, default=None, help="comma-separated (default: all)")
+    val.add_argument("--out", type=Path, default=None, help="also write validity.md and validity.json here")
+
     sub.add_parser("model", help="convert the default model once; print its folder")
     sub.add_parser("tasks-dir", help="print the folder of the lm-eval task YAMLs (for --include_path)")
 
@@ -103,6 +111,17 @@ def _generate(args, prog: str) -> int:
     return 0
 
 
+def _validity(args, prog: str) -> int:
+    from .validity import all_specs, run_validity
+
+    specs = all_specs(args.seed, args.difficulty, args.episodes, args.queries, args.families)
+    text, problems = run_validity(specs, args.out)
+    print(text)
+    for problem in problems:
+        print(f"INVALID: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def _model(args, prog: str) -> int:
     from .model import default_model_path
 
@@ -124,7 +143,7 @@ def _table(args, prog: str) -> int:
     return 0
 
 
-_COMMANDS = {"generate": _generate, "model": _model, "tasks-dir": _tasks_dir, "table": _table}
+_COMMANDS = {"generate": _generate, "validity": _validity, "model": _model, "tasks-dir": _tasks_dir, "table": _table}
 
 if __name__ == "__main__":
     sys.exit(main())
