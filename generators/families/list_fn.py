@@ -70,7 +70,9 @@ _LEVELS = {
 
 
 def render(xs: Digits) -> str:
-    return " ".join(map(str, xs))
+    # Digits without separators: SmolLM2-style tokenizers split digits one per token anyway,
+    # so spaces would only double the prompt.
+    return "".join(map(str, xs))
 
 
 def run(program: tuple[str, ...], xs: Digits) -> Digits:
@@ -175,7 +177,7 @@ def _reaching(variant: str, lo: int, hi: int, x: Digits,
 
 
 def _parse(y: str) -> Digits:
-    return tuple(int(t) for t in y.split())
+    return tuple(int(t) for t in y)
 
 
 @lru_cache(maxsize=256)

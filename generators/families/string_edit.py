@@ -1,9 +1,9 @@
 """string_edit: an edit program applied to a nonce word, letters shown spaced ('d a b e').
 
-ood: a random program of position edits (swap two letters, duplicate or delete one, reverse,
-     rotate), then each output letter is shifted along the alphabet by a random amount with
-     probability shift_rate (the letter successor, generalised): sum over the distinct
-     position maps of 26^(output length), ~10^8 to 10^11 functions.
+ood: 1 to max_ops position edits (swap two letters, duplicate or delete one, reverse, rotate),
+     then `shifts` output letters moved along the alphabet by random amounts (the letter
+     successor, generalised), uniform over the distinct (position map, shifts) pairs:
+     10^6.3 / 10^7.0 / 10^9.2 functions at difficulty 1 / 2 / 3.
 id:  one familiar edit: reverse, increment the last letter (abc -> abd), drop the first or
      the last letter, move the first letter to the end, sort the letters.
 Both variants edit the same nonce words, so the gap measures the rule, not the input.
@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .._config import require, require_int_range, require_min_max, with_difficulty
+from .._config import require, require_int_range, with_difficulty
 from .._words import nonce_word
 from ..core import Family
 
@@ -35,25 +35,18 @@ _ID_NAMES = tuple(_ID_EDITS)
 @dataclass(frozen=True)
 class StringEditConfig:
     difficulty: int = 2
-    length: int = 5  # letters of an input word (fixed, so position edits mean the same in every demo)
-    min_ops: int = 1  # position edits composed (ood)
-    max_ops: int = 2
-    shift_rate: float = 0.25  # chance that an output letter is shifted (ood)
+    length: int = 5  # letters of an input word (fixed, so a position means the same in every demo)
+    max_ops: int = 3  # position edits composed (ood)
+    shifts: int = 2  # output letters shifted (ood)
 
     def __post_init__(self) -> None:
         require_int_range("length", self.length, 4, 7)
-        require_int_range("min_ops", self.min_ops, 1, 3)
         require_int_range("max_ops", self.max_ops, 1, 3)
-        require_min_max(self, "min_ops", "max_ops")
-        require(isinstance(self.shift_rate, (int, float)) and 0 < self.shift_rate < 1,
-                "shift_rate", self.shift_rate, "must be a number in (0, 1)")
+        require_int_range("shifts", self.shifts, 1, 3)
+        require(self.shifts < self.length, "shifts", self.shifts, f"must be < length={self.length}")
 
 
-_LEVELS = {
-    1: dict(length=4, min_ops=1, max_ops=1),
-    2: dict(length=5, min_ops=1, max_ops=2),
-    3: dict(length=6, min_ops=2, max_ops=2, shift_rate=0.35),
-}
+_LEVELS = {1: dict(length=4), 2: dict(length=5), 3: dict(length=6, shifts=3)}
 
 
 def _ops(n: int, length: int) -> list[tuple]:
@@ -70,9 +63,8 @@ def _ops(n: int, length: int) -> list[tuple]:
 def _edit(idx: tuple[int, ...], op: tuple) -> tuple[int, ...]:
     kind = op[0]
     if kind == "swap":
-        i, j = op[1], op[2]
         out = list(idx)
-        out[i], out[j] = out[j], out[i]
+        out[op[1]], out[op[2]] = out[op[2]], out[op[1]]
         return tuple(out)
     if kind == "reverse":
         return idx[::-1]
@@ -85,49 +77,37 @@ def _edit(idx: tuple[int, ...], op: tuple) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=None)
-def _maps(length: int, lo: int, hi: int) -> tuple[tuple, tuple, dict]:
-    """Distinct position maps (output slot -> input position) with their prior weight.
+def _maps(length: int, max_ops: int, shifts: int) -> tuple[tuple, tuple, dict]:
+    """The distinct position maps (output slot -> input position) that 1..max_ops edits reach.
 
-    The prior is the generator's: number of edits uniform in [lo, hi], each edit uniform
-    among those valid at the current length.  Returns (maps, cumulative weights, by length).
+    Returns (maps, cumulative rule counts, maps by output length).  The prior is uniform
+    over rules, so a map is drawn in proportion to its C(len, shifts) shift placements.
     """
-    level = {tuple(range(length)): 1.0}
-    weights: dict[tuple[int, ...], float] = {}
-    for depth in range(1, hi + 1):
-        nxt: dict[tuple[int, ...], float] = {}
-        for idx, w in level.items():
-            ops = _ops(len(idx), length)
-            for op in ops:
-                out = _edit(idx, op)
-                nxt[out] = nxt.get(out, 0.0) + w / len(ops)
-        if depth >= lo:
-            for m, w in nxt.items():
-                weights[m] = weights.get(m, 0.0) + w / (hi - lo + 1)
-        level = nxt
-    maps = tuple(sorted(weights))
-    cum, total = [], 0.0
+    level, seen = {tuple(range(length))}, set()
+    for _ in range(max_ops):
+        level = {_edit(idx, op) for idx in level for op in _ops(len(idx), length)}
+        seen |= level
+    maps = tuple(sorted(m for m in seen if len(m) == length))
+    cum, total = [], 0
     for m in maps:
-        total += weights[m]
+        total += math.comb(len(m), shifts)
         cum.append(total)
     by_len: dict[int, list] = {}
     for m in maps:
-        by_len.setdefault(len(m), []).append((m, weights[m]))
+        by_len.setdefault(len(m), []).append(m)
     return maps, tuple(cum), by_len
 
 
-def _shift_prob(rate: float, d: int) -> float:
-    return 1 - rate if d == 0 else rate / 25
-
-
-def _letters(y: str) -> str:
-    return y.replace(" ", "")
+def _run(rule, x: str) -> str:
+    m, delta = rule
+    return "".join(chr((ord(x[s]) - 97 + d) % 26 + 97) for s, d in zip(m, delta))
 
 
 class StringEdit(Family):
     name = "string_edit"
     n_choices = 4
-    # One agreed demonstration: the first demo then leaves every candidate standing.
-    max_agree = {"ood": 1, "id": 0}
+    # Agreeing on a demo leaves few rules under a uniform prior: candidates are drawn independently.
+    max_agree = {"ood": 0, "id": 0}
 
     def config(self, difficulty: int = 2, **overrides) -> StringEditConfig:
         return with_difficulty(StringEditConfig, _LEVELS, difficulty, overrides)
@@ -136,17 +116,12 @@ class StringEdit(Family):
     def sample_rule(self, rng: random.Random, variant: str, cfg: StringEditConfig):
         if variant == "id":
             return rng.choice(_ID_NAMES)
-        maps, cum, _ = _maps(cfg.length, cfg.min_ops, cfg.max_ops)
-        m = maps[min(bisect.bisect_right(cum, rng.random() * cum[-1]), len(maps) - 1)]
-        shifts = tuple(rng.randint(1, 25) if rng.random() < cfg.shift_rate else 0 for _ in m)
-        return (m, shifts)
-
-    def sample_distractor(self, rng, variant, cfg, anchor, agree):
-        if variant == "id" or not agree:
-            return self.sample_rule(rng, variant, cfg)
-        # Exact conditional: one demo fixes every slot's shift given the position map.
-        live = _survivors(cfg.length, cfg.min_ops, cfg.max_ops, cfg.shift_rate, tuple(agree))
-        return rng.choices([r for r, _ in live], weights=[w for _, w in live])[0]
+        maps, cum, _ = _maps(cfg.length, cfg.max_ops, cfg.shifts)
+        m = maps[bisect.bisect_right(cum, rng.randrange(cum[-1]))]
+        delta = [0] * len(m)
+        for slot in rng.sample(range(len(m)), cfg.shifts):
+            delta[slot] = rng.randint(1, 25)
+        return (m, tuple(delta))
 
     def sample_input(self, rng, variant, cfg, gold=None) -> str:
         return nonce_word(rng, cfg.length)
@@ -155,10 +130,7 @@ class StringEdit(Family):
         return " ".join(x)
 
     def apply(self, rule, x: str, cfg) -> str:
-        if isinstance(rule, str):
-            return " ".join(_ID_EDITS[rule](x))
-        m, shifts = rule
-        return " ".join(chr((ord(x[s]) - 97 + d) % 26 + 97) for s, d in zip(m, shifts))
+        return " ".join(_ID_EDITS[rule](x) if isinstance(rule, str) else _run(rule, x))
 
     def rule_key(self, rule) -> str:
         if isinstance(rule, str):
@@ -166,51 +138,41 @@ class StringEdit(Family):
         return ",".join(map(str, rule[0])) + "|" + ",".join(map(str, rule[1]))
 
     def predictive(self, variant, cfg, demos, query, choices) -> list[float]:
+        # Uniform prior over rules: a choice's weight is the number of live rules giving it.
+        outs = [c.replace(" ", "") for c in choices]
         if variant == "id":
-            live = [(n, 1.0) for n in _ID_NAMES if all(self.apply(n, x, cfg) == y for x, y in demos)]
-            weights = [sum(w for n, w in live if self.apply(n, query, cfg) == c) for c in choices]
-        elif not demos:  # the prior predictive: each choice read as a demonstration of the query
-            weights = [sum(w for _, w in _survivors(cfg.length, cfg.min_ops, cfg.max_ops,
-                                                    cfg.shift_rate, ((query, c),), cache=False))
-                       for c in choices]
+            live = [n for n in _ID_NAMES if all(self.apply(n, x, cfg) == y for x, y in demos)]
+            counts = [sum(_ID_EDITS[n](query) == c for n in live) for c in outs]
+        elif not demos:
+            counts = [len(_consistent(cfg, query, c)) for c in outs]
         else:
-            live = _survivors(cfg.length, cfg.min_ops, cfg.max_ops, cfg.shift_rate, tuple(demos))
-            weights = [sum(w for r, w in live if self.apply(r, query, cfg) == c) for c in choices]
-        total = sum(weights)
-        return [w / total for w in weights] if total else [1 / len(choices)] * len(choices)
+            live = _survivors(cfg, tuple((x, y.replace(" ", "")) for x, y in demos))
+            counts = [sum(_run(r, query) == c for r in live) for c in outs]
+        total = sum(counts)
+        return [c / total for c in counts] if total else [1 / len(choices)] * len(choices)
 
     def log10_rule_space(self, variant, cfg) -> float:
         if variant == "id":
             return math.log10(len(_ID_NAMES))
-        maps, _, _ = _maps(cfg.length, cfg.min_ops, cfg.max_ops)
-        return math.log10(sum(26 ** len(m) for m in maps))
+        maps = _maps(cfg.length, cfg.max_ops, cfg.shifts)[0]
+        return math.log10(sum(math.comb(len(m), cfg.shifts) * 25 ** cfg.shifts for m in maps))
 
 
-def _survivors(length: int, lo: int, hi: int, rate: float, demos: tuple, cache: bool = True) -> list:
-    """Rules consistent with the demos, with prior weight; nested demo prefixes reuse the cache."""
-    if cache:
-        return _survivors_cached(length, lo, hi, rate, demos)
-    return _first(length, lo, hi, rate, demos[0])
-
-
-def _first(length: int, lo: int, hi: int, rate: float, demo: tuple[str, str]) -> list:
-    x, y = demo[0], _letters(demo[1])
-    xs, ys = [ord(c) - 97 for c in x], [ord(c) - 97 for c in y]
+def _consistent(cfg: StringEditConfig, x: str, y: str) -> list:
+    """Every rule mapping x to y: per position map, the shifts are forced; keep exactly `shifts` of them."""
+    xs, ys = [ord(c) for c in x], [ord(c) for c in y]
     live = []
-    for m, w in _maps(length, lo, hi)[2].get(len(ys), ()):
-        shifts = tuple((b - xs[s]) % 26 for s, b in zip(m, ys))
-        for d in shifts:
-            w *= _shift_prob(rate, d)
-        live.append(((m, shifts), w))
+    for m in _maps(cfg.length, cfg.max_ops, cfg.shifts)[2].get(len(ys), ()):
+        delta = tuple((b - xs[s]) % 26 for s, b in zip(m, ys))
+        if len(delta) - delta.count(0) == cfg.shifts:
+            live.append((m, delta))
     return live
 
 
 @lru_cache(maxsize=256)
-def _survivors_cached(length: int, lo: int, hi: int, rate: float, demos: tuple) -> list:
+def _survivors(cfg: StringEditConfig, demos: tuple) -> list:
+    """Rules consistent with the demos; nested demo prefixes reuse the cache."""
     if len(demos) == 1:
-        return _first(length, lo, hi, rate, demos[0])
-    live = _survivors_cached(length, lo, hi, rate, demos[:-1])
+        return _consistent(cfg, *demos[0])
     x, y = demos[-1]
-    y = _letters(y)
-    return [(r, w) for r, w in live
-            if "".join(chr((ord(x[s]) - 97 + d) % 26 + 97) for s, d in zip(*r)) == y]
+    return [r for r in _survivors(cfg, demos[:-1]) if _run(r, x) == y]

@@ -1,0 +1,237 @@
+"""regular_lang: short strings of symbols sorted into two classes by a finite automaton.
+
+ood: a random DFA (2-3 states, start state fixed, random transitions and accepting set) over a
+     nonce alphabet ('z q x'), the two classes named by two nonce labels (e.g. 'zup'/'mok').
+     The prior is uniform over raw automata whose language accepts 25-75% of the inputs; the rule
+     space counts distinct languages on the input space (16-700) x unordered label pairs
+     (~8.8*10^5; a language with swapped labels is its complement): 10^7.1-10^8.8 rules.
+id:  the textbook properties of strings over 'a b' (starts with a, ends with b, even length,
+     contains aa, even number of a's, ...), one hidden among 4-8, answered yes/no.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .._config import require, require_int_range, require_min_max, with_difficulty
+from .._words import nonce_space_size, nonce_word
+from ..core import Family
+
+_ALPHABET = {"ood": "zqx", "id": "abc"}
+_INDEX = {ch: i for abc in _ALPHABET.values() for i, ch in enumerate(abc)}
+_MIN_RATE = 0.25  # languages (and familiar properties) must accept 25-75% of the inputs
+_BALANCE_TRIES = 100
+_MIN_DISTANCE = 0.2  # see _separated
+
+# Familiar properties, most familiar first, as predicates on symbol indices (a=0, b=1).
+_FAMILIAR = (
+    ("starts with a", lambda s: s[0] == 0),
+    ("ends with b", lambda s: s[-1] == 1),
+    ("even length", lambda s: len(s) % 2 == 0),
+    ("contains aa", lambda s: any(x == y == 0 for x, y in zip(s, s[1:]))),
+    ("even number of a", lambda s: s.count(0) % 2 == 0),
+    ("starts with b", lambda s: s[0] == 1),
+    ("ends with a", lambda s: s[-1] == 0),
+    ("first = last", lambda s: s[0] == s[-1]),
+)
+
+
+@dataclass(frozen=True)
+class RegularLangConfig:
+    difficulty: int = 2
+    n_states: int = 3  # ood automaton size
+    min_len: int = 3  # string length, symbols
+    max_len: int = 7
+    n_familiar: int = 6  # id: familiar properties in play
+    label_len: int = 3  # letters of a nonce label
+
+    def __post_init__(self) -> None:
+        require_int_range("n_states", self.n_states, 2, 3)
+        require_int_range("min_len", self.min_len, 2, 8)
+        require_int_range("max_len", self.max_len, 2, 8)
+        require_min_max(self, "min_len", "max_len")
+        require(2 ** (self.max_len + 1) - 2 ** self.min_len >= 96, "max_len", self.max_len,
+                "too few distinct strings for a 64-demo pool plus queries")
+        require_int_range("n_familiar", self.n_familiar, 2, len(_FAMILIAR))
+        require_int_range("label_len", self.label_len, 3, 8)
+
+
+_LEVELS = {
+    1: dict(n_states=2, min_len=2, max_len=6, n_familiar=4),
+    2: dict(n_states=3, min_len=3, max_len=7, n_familiar=6),
+    3: dict(n_states=3, min_len=4, max_len=8, n_familiar=8, label_len=4),
+}
+
+
+def _index(x: str, cfg: RegularLangConfig) -> int:
+    """Bit of string x in a language mask: per-length blocks, first symbol least significant."""
+    syms = x.split(" ")
+    offset = sum(2 ** n for n in range(cfg.min_len, len(syms)))
+    return offset + sum(_INDEX[c] << i for i, c in enumerate(syms))
+
+
+@lru_cache(maxsize=None)
+def _languages(n_states: int, lo: int, hi: int) -> tuple[tuple[int, ...], list[int], dict[int, str]]:
+    """Distinct languages (masks over the input space) of all raw binary DFAs, with their counts.
+
+    Appending a symbol c to the strings of length L sets the new most significant digit,
+    so the strings reaching each state are extended by a shift of c * 2**L.
+    """
+    counts: dict[int, int] = {}
+    reps: dict[int, str] = {}
+    for table in itertools.product(range(n_states), repeat=2 * n_states):
+        reach, spans, rates = [1] + [0] * (n_states - 1), [0] * n_states, [0.0] * n_states
+        offset = 0
+        for length in range(hi + 1):
+            if length >= lo:
+                for s in range(n_states):
+                    spans[s] |= reach[s] << offset
+                    rates[s] += reach[s].bit_count() / 2 ** length / (hi - lo + 1)
+                offset += 2 ** length
+            nxt = [0] * n_states
+            for s in range(n_states):
+                for c in (0, 1):
+                    nxt[table[2 * s + c]] |= reach[s] << (c * 2 ** length)
+            reach = nxt
+        for accept in range(1, 2 ** n_states - 1):
+            states = [s for s in range(n_states) if accept >> s & 1]
+            if _MIN_RATE <= sum(rates[s] for s in states) <= 1 - _MIN_RATE:
+                mask = 0
+                for s in states:
+                    mask |= spans[s]
+                counts[mask] = counts.get(mask, 0) + 1
+                reps.setdefault(mask, f"d={''.join(map(str, table))} F={''.join(map(str, states))}")
+    kept = _separated(sorted(counts, key=lambda m: (-counts[m], m)), lo, hi)
+    return kept, list(itertools.accumulate(counts[m] for m in kept)), reps
+
+
+def _separated(masks: list[int], lo: int, hi: int) -> tuple[int, ...]:
+    """A greedy packing of the languages: each kept one differs from every other kept one on
+    at least _MIN_DISTANCE of the inputs, so a few demos cannot leave a near-twin standing.
+
+    Lengths are weighted as the inputs draw them: a length-L block is repeated 2**(hi-L)
+    times, so that one popcount of a XOR is the distance.  Complements are kept together.
+    """
+    def spread(m: int) -> int:
+        out, offset = 0, 0
+        for length in range(lo, hi + 1):
+            block = m >> offset & ((1 << 2 ** length) - 1)
+            offset += 2 ** length
+            for _ in range(2 ** (hi - length)):
+                out = out << 2 ** length | block
+        return out
+
+    full = (1 << (2 ** (hi + 1) - 2 ** lo)) - 1
+    need = _MIN_DISTANCE * (hi - lo + 1) * 2 ** hi
+    kept: list[int] = []
+    spread_kept: list[int] = []
+    for m in masks:
+        e = spread(m)
+        if m not in kept and all((e ^ k).bit_count() >= need for k in spread_kept):
+            kept += [m, full ^ m]
+            spread_kept += [e, spread(full ^ m)]
+    return tuple(kept)
+
+
+@lru_cache(maxsize=None)
+def _familiar(lo: int, hi: int, n: int) -> tuple[int, ...]:
+    masks = []
+    for _, prop in _FAMILIAR[:n]:
+        mask = offset = 0
+        for length in range(lo, hi + 1):
+            for i, s in enumerate(itertools.product((0, 1), repeat=length)):
+                if prop(s[::-1]):  # product runs the last symbol fastest: reverse to our digit order
+                    mask |= 1 << (offset + i)
+            offset += 2 ** length
+        masks.append(mask)
+    return tuple(masks)
+
+
+class RegularLang(Family):
+    name = "regular_lang"
+    n_choices = 2
+    max_agree = {"ood": 1, "id": 0}
+
+    def config(self, difficulty: int = 2, **overrides) -> RegularLangConfig:
+        return with_difficulty(RegularLangConfig, _LEVELS, difficulty, overrides)
+
+    def _masks(self, variant, cfg) -> tuple[int, ...]:
+        if variant == "id":
+            return _familiar(cfg.min_len, cfg.max_len, cfg.n_familiar)
+        return _languages(cfg.n_states, cfg.min_len, cfg.max_len)[0]
+
+    # A rule is (language mask, label of accepted strings, label of rejected strings).
+    def sample_rule(self, rng: random.Random, variant: str, cfg: RegularLangConfig):
+        if variant == "id":
+            return (rng.choice(self._masks(variant, cfg)), "yes", "no")
+        masks, cum, _ = _languages(cfg.n_states, cfg.min_len, cfg.max_len)
+        a = nonce_word(rng, cfg.label_len)
+        b = a
+        while b == a:
+            b = nonce_word(rng, cfg.label_len)
+        return (rng.choices(masks, cum_weights=cum)[0], a, b)
+
+    def sample_distractor(self, rng, variant, cfg, anchor, agree):
+        # The anchor's labels in the anchor's order: the prior is closed under complement,
+        # so this order loses nothing.  Another language, agreeing on the head demonstrations.
+        for _ in range(2000):
+            rule = (self.sample_rule(rng, variant, cfg)[0], anchor[1], anchor[2])
+            if all(self.apply(rule, x, cfg) == y for x, y in agree):
+                return rule
+        raise AssertionError("unreachable: the anchor itself qualifies")  # pragma: no cover
+
+    def sample_input(self, rng, variant, cfg, gold=None) -> str:
+        # Uniform length, then uniform string; for the support pool each class half the time.
+        want = None if gold is None else rng.random() < 0.5
+        abc = _ALPHABET[variant]
+        for _ in range(_BALANCE_TRIES):
+            x = " ".join(rng.choice(abc[:2]) for _ in range(rng.randint(cfg.min_len, cfg.max_len)))
+            if want is None or (gold[0] >> _index(x, cfg) & 1) == want:
+                return x
+        return x
+
+    def apply(self, rule, x: str, cfg) -> str:
+        return rule[1] if rule[0] >> _index(x, cfg) & 1 else rule[2]
+
+    def rule_key(self, rule) -> str:
+        return f"{rule[0]:x}->{rule[1]}|{rule[2]}"
+
+    def predictive(self, variant, cfg, demos, query, choices) -> list[float]:
+        # Exact: sum the prior weight of every consistent language.  One label order suffices
+        # (complement closure); for id the order is fixed by yes/no.
+        yes = "yes" if variant == "id" else choices[0]
+        pos = neg = 0
+        for x, y in demos:
+            if y == yes:
+                pos |= 1 << _index(x, cfg)
+            else:
+                neg |= 1 << _index(x, cfg)
+        if variant == "id":
+            masks, weights = self._masks(variant, cfg), None
+        else:
+            masks, cum, _ = _languages(cfg.n_states, cfg.min_len, cfg.max_len)
+            weights = [c - p for c, p in zip(cum, [0] + cum[:-1])]
+        q = _index(query, cfg)
+        accept = reject = 0.0
+        for i, m in enumerate(masks):
+            if m & pos == pos and not m & neg:
+                w = 1 if weights is None else weights[i]
+                if m >> q & 1:
+                    accept += w
+                else:
+                    reject += w
+        no = [c for c in choices if c != yes][0] if yes in choices else None
+        total = accept + reject
+        if not total or no is None:
+            return [1 / len(choices)] * len(choices)
+        return [(accept if c == yes else reject) / total for c in choices]
+
+    def log10_rule_space(self, variant, cfg) -> float:
+        if variant == "id":
+            return math.log10(cfg.n_familiar)
+        labels = nonce_space_size(cfg.label_len)
+        return math.log10(len(self._masks(variant, cfg)) * labels * (labels - 1) / 2)
