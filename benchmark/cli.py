@@ -99,7 +99,11 @@ def _generate(args, prog: str) -> int:
     parent = out.resolve().parent
     if out.exists() and not args.force:
         return _fail(prog, f"--out {out} already exists (pass --force to replace it)")
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _fail(prog, f"--out {out}: cannot create {parent}: {exc.strerror or exc}")
+    if not os.access(parent, os.W_OK | os.X_OK):
         return _fail(prog, f"--out {out}: cannot write in {parent}")
     command = "ood-icl " + shlex.join(args.argv)
     try:

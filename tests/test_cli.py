@@ -61,3 +61,9 @@ def test_tasks_dir_holds_the_yaml(capsys):
     assert main(["tasks-dir"]) == 0
     folder = Path(capsys.readouterr().out.strip())
     assert (folder / "_ood_icl.yaml").is_file() and (folder / "utils.py").is_file()
+
+
+def test_missing_parent_folders_are_created(tmp_path):
+    out = tmp_path / "a" / "b" / "data"
+    assert main(["generate", "--out", str(out), "--families", "cipher", "--episodes", "1", "--quiet"]) == 0
+    assert (out / "manifest.json").is_file()

@@ -69,3 +69,17 @@ def test_k0_and_generation_groups_run(tiny_model, tmp_path):
             assert task_name(f, v, 0) in res["results"]
             for k in SHOTS:
                 assert "exact_match,none" in res["results"][task_name(f, v, k, gen=True)]
+
+
+def test_table_puts_each_task_beside_chance_and_the_ideal_learner(suite_run):
+    from ood_icl.report import results_table
+
+    _, out = suite_run
+    lines = results_table(out).splitlines()
+    leaves = [task_name(f, v, k) for f in sorted(FAMILIES) for v in VARIANTS for k in SHOTS]
+    body = {line.split("|")[1].strip(): line for line in lines[2:]}
+    assert set(body) == set(leaves)
+    for task, line in body.items():
+        cells = [c.strip() for c in line.split("|")[1:-1]]
+        chance, ideal = float(cells[5]), float(cells[6])
+        assert chance in (0.25, 0.5) and chance <= ideal <= 1.0

@@ -1,11 +1,12 @@
-"""regular_lang: short strings of symbols sorted into two classes by a finite automaton.
+"""regular_lang: short strings of two symbols sorted into two classes by a finite automaton.
 
-ood: a random DFA (2-3 states, start state fixed, random transitions and accepting set) over a
-     nonce alphabet ('z q x'), the two classes named by two nonce labels (e.g. 'zup'/'mok').
-     The prior is uniform over raw automata whose language accepts 25-75% of the inputs; the rule
-     space counts distinct languages on the input space (16-700) x unordered label pairs
-     (~8.8*10^5; a language with swapped labels is its complement): 10^7.1-10^8.8 rules.
-id:  the textbook properties of strings over 'a b' (starts with a, ends with b, even length,
+ood: a random 3-state DFA (start state fixed, random transitions and accepting states) over a
+     nonce alphabet ('z', 'q'), the two classes named by two nonce labels (e.g. 'zup'/'mok').
+     The prior is uniform over raw automata whose language accepts 25-75% of the inputs, restricted
+     to a greedy packing of languages at least 20-25% apart (so 16 demos pin the rule down).  The
+     rule space counts those distinct languages (144-250) x unordered label pairs (~8.8*10^5; a
+     language with swapped labels is its complement): 10^8.1-10^10.2 rules.
+id:  a textbook property of strings over 'a b' (starts with a, ends with b, even length,
      contains aa, even number of a's, ...), one hidden among 4-8, answered yes/no.
 """
 
@@ -21,11 +22,10 @@ from .._config import require, require_int_range, require_min_max, with_difficul
 from .._words import nonce_space_size, nonce_word
 from ..core import Family
 
-_ALPHABET = {"ood": "zqx", "id": "abc"}
+_ALPHABET = {"ood": "zq", "id": "ab"}
 _INDEX = {ch: i for abc in _ALPHABET.values() for i, ch in enumerate(abc)}
-_MIN_RATE = 0.25  # languages (and familiar properties) must accept 25-75% of the inputs
+_MIN_RATE = 0.25  # a language must accept 25-75% of the inputs: both classes show up in demos
 _BALANCE_TRIES = 100
-_MIN_DISTANCE = 0.2  # see _separated
 
 # Familiar properties, most familiar first, as predicates on symbol indices (a=0, b=1).
 _FAMILIAR = (
@@ -44,6 +44,7 @@ _FAMILIAR = (
 class RegularLangConfig:
     difficulty: int = 2
     n_states: int = 3  # ood automaton size
+    min_distance: float = 0.2  # ood: kept languages differ on at least this share of inputs
     min_len: int = 3  # string length, symbols
     max_len: int = 7
     n_familiar: int = 6  # id: familiar properties in play
@@ -51,8 +52,10 @@ class RegularLangConfig:
 
     def __post_init__(self) -> None:
         require_int_range("n_states", self.n_states, 2, 3)
-        require_int_range("min_len", self.min_len, 2, 8)
-        require_int_range("max_len", self.max_len, 2, 8)
+        require(isinstance(self.min_distance, (int, float)) and 0 <= self.min_distance <= 0.5,
+                "min_distance", self.min_distance, "must be a number in [0, 0.5]")
+        require_int_range("min_len", self.min_len, 1, 8)
+        require_int_range("max_len", self.max_len, 1, 8)
         require_min_max(self, "min_len", "max_len")
         require(2 ** (self.max_len + 1) - 2 ** self.min_len >= 96, "max_len", self.max_len,
                 "too few distinct strings for a 64-demo pool plus queries")
@@ -61,9 +64,9 @@ class RegularLangConfig:
 
 
 _LEVELS = {
-    1: dict(n_states=2, min_len=2, max_len=6, n_familiar=4),
-    2: dict(n_states=3, min_len=3, max_len=7, n_familiar=6),
-    3: dict(n_states=3, min_len=4, max_len=8, n_familiar=8, label_len=4),
+    1: dict(min_distance=0.25, min_len=2, max_len=6, n_familiar=4),
+    2: dict(min_distance=0.2, min_len=3, max_len=7, n_familiar=6),
+    3: dict(min_distance=0.2, min_len=4, max_len=8, n_familiar=8, label_len=4),
 }
 
 
@@ -75,8 +78,8 @@ def _index(x: str, cfg: RegularLangConfig) -> int:
 
 
 @lru_cache(maxsize=None)
-def _languages(n_states: int, lo: int, hi: int) -> tuple[tuple[int, ...], list[int], dict[int, str]]:
-    """Distinct languages (masks over the input space) of all raw binary DFAs, with their counts.
+def _languages(n_states: int, lo: int, hi: int, min_distance: float) -> tuple[tuple[str, int, int], ...]:
+    """(a DFA giving it, language mask over the input space, raw DFAs giving it) for the prior.
 
     Appending a symbol c to the strings of length L sets the new most significant digit,
     so the strings reaching each state are extended by a shift of c * 2**L.
@@ -105,13 +108,13 @@ def _languages(n_states: int, lo: int, hi: int) -> tuple[tuple[int, ...], list[i
                     mask |= spans[s]
                 counts[mask] = counts.get(mask, 0) + 1
                 reps.setdefault(mask, f"d={''.join(map(str, table))} F={''.join(map(str, states))}")
-    kept = _separated(sorted(counts, key=lambda m: (-counts[m], m)), lo, hi)
-    return kept, list(itertools.accumulate(counts[m] for m in kept)), reps
+    kept = _separated(sorted(counts, key=lambda m: (-counts[m], m)), lo, hi, min_distance)
+    return tuple((reps[m], m, counts[m]) for m in kept)
 
 
-def _separated(masks: list[int], lo: int, hi: int) -> tuple[int, ...]:
+def _separated(masks: list[int], lo: int, hi: int, min_distance: float) -> tuple[int, ...]:
     """A greedy packing of the languages: each kept one differs from every other kept one on
-    at least _MIN_DISTANCE of the inputs, so a few demos cannot leave a near-twin standing.
+    at least min_distance of the inputs, so a few demos cannot leave a near-twin standing.
 
     Lengths are weighted as the inputs draw them: a length-L block is repeated 2**(hi-L)
     times, so that one popcount of a XOR is the distance.  Complements are kept together.
@@ -126,7 +129,7 @@ def _separated(masks: list[int], lo: int, hi: int) -> tuple[int, ...]:
         return out
 
     full = (1 << (2 ** (hi + 1) - 2 ** lo)) - 1
-    need = _MIN_DISTANCE * (hi - lo + 1) * 2 ** hi
+    need = min_distance * (hi - lo + 1) * 2 ** hi
     kept: list[int] = []
     spread_kept: list[int] = []
     for m in masks:
@@ -138,17 +141,29 @@ def _separated(masks: list[int], lo: int, hi: int) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=None)
-def _familiar(lo: int, hi: int, n: int) -> tuple[int, ...]:
-    masks = []
-    for _, prop in _FAMILIAR[:n]:
+def _familiar(lo: int, hi: int, n: int) -> tuple[tuple[str, int, int], ...]:
+    out = []
+    for name, prop in _FAMILIAR[:n]:
         mask = offset = 0
         for length in range(lo, hi + 1):
             for i, s in enumerate(itertools.product((0, 1), repeat=length)):
-                if prop(s[::-1]):  # product runs the last symbol fastest: reverse to our digit order
+                if prop(s[::-1]):  # product runs the last symbol fastest; our first symbol is digit 0
                     mask |= 1 << (offset + i)
             offset += 2 ** length
-        masks.append(mask)
-    return tuple(masks)
+        out.append((name, mask, 1))
+    return tuple(out)
+
+
+def _space(variant: str, cfg: RegularLangConfig) -> tuple[tuple[str, int, int], ...]:
+    """The prior: (description, language mask, weight) triples."""
+    if variant == "id":
+        return _familiar(cfg.min_len, cfg.max_len, cfg.n_familiar)
+    return _languages(cfg.n_states, cfg.min_len, cfg.max_len, cfg.min_distance)
+
+
+@lru_cache(maxsize=None)
+def _cum_weights(space: tuple) -> list[int]:
+    return list(itertools.accumulate(w for _, _, w in space))
 
 
 class RegularLang(Family):
@@ -159,27 +174,23 @@ class RegularLang(Family):
     def config(self, difficulty: int = 2, **overrides) -> RegularLangConfig:
         return with_difficulty(RegularLangConfig, _LEVELS, difficulty, overrides)
 
-    def _masks(self, variant, cfg) -> tuple[int, ...]:
-        if variant == "id":
-            return _familiar(cfg.min_len, cfg.max_len, cfg.n_familiar)
-        return _languages(cfg.n_states, cfg.min_len, cfg.max_len)[0]
-
-    # A rule is (language mask, label of accepted strings, label of rejected strings).
+    # A rule is (description, language mask, label of members, label of non-members).
     def sample_rule(self, rng: random.Random, variant: str, cfg: RegularLangConfig):
+        space = _space(variant, cfg)
+        desc, mask, _ = rng.choices(space, cum_weights=_cum_weights(space))[0]
         if variant == "id":
-            return (rng.choice(self._masks(variant, cfg)), "yes", "no")
-        masks, cum, _ = _languages(cfg.n_states, cfg.min_len, cfg.max_len)
+            return (desc, mask, "yes", "no")
         a = nonce_word(rng, cfg.label_len)
         b = a
         while b == a:
             b = nonce_word(rng, cfg.label_len)
-        return (rng.choices(masks, cum_weights=cum)[0], a, b)
+        return (desc, mask, a, b)
 
     def sample_distractor(self, rng, variant, cfg, anchor, agree):
         # The anchor's labels in the anchor's order: the prior is closed under complement,
         # so this order loses nothing.  Another language, agreeing on the head demonstrations.
         for _ in range(2000):
-            rule = (self.sample_rule(rng, variant, cfg)[0], anchor[1], anchor[2])
+            rule = self.sample_rule(rng, variant, cfg)[:2] + anchor[2:]
             if all(self.apply(rule, x, cfg) == y for x, y in agree):
                 return rule
         raise AssertionError("unreachable: the anchor itself qualifies")  # pragma: no cover
@@ -189,20 +200,20 @@ class RegularLang(Family):
         want = None if gold is None else rng.random() < 0.5
         abc = _ALPHABET[variant]
         for _ in range(_BALANCE_TRIES):
-            x = " ".join(rng.choice(abc[:2]) for _ in range(rng.randint(cfg.min_len, cfg.max_len)))
-            if want is None or (gold[0] >> _index(x, cfg) & 1) == want:
+            x = " ".join(rng.choice(abc) for _ in range(rng.randint(cfg.min_len, cfg.max_len)))
+            if want is None or (gold[1] >> _index(x, cfg) & 1) == want:
                 return x
         return x
 
     def apply(self, rule, x: str, cfg) -> str:
-        return rule[1] if rule[0] >> _index(x, cfg) & 1 else rule[2]
+        return rule[2] if rule[1] >> _index(x, cfg) & 1 else rule[3]
 
     def rule_key(self, rule) -> str:
-        return f"{rule[0]:x}->{rule[1]}|{rule[2]}"
+        return f"{rule[0]}->{rule[2]}|{rule[3]}"
 
     def predictive(self, variant, cfg, demos, query, choices) -> list[float]:
-        # Exact: sum the prior weight of every consistent language.  One label order suffices
-        # (complement closure); for id the order is fixed by yes/no.
+        # Exact: the prior weight of every consistent language.  One label order suffices for
+        # ood (the prior is closed under complement); for id yes/no fixes it.
         yes = "yes" if variant == "id" else choices[0]
         pos = neg = 0
         for x, y in demos:
@@ -210,28 +221,20 @@ class RegularLang(Family):
                 pos |= 1 << _index(x, cfg)
             else:
                 neg |= 1 << _index(x, cfg)
-        if variant == "id":
-            masks, weights = self._masks(variant, cfg), None
-        else:
-            masks, cum, _ = _languages(cfg.n_states, cfg.min_len, cfg.max_len)
-            weights = [c - p for c, p in zip(cum, [0] + cum[:-1])]
-        q = _index(query, cfg)
-        accept = reject = 0.0
-        for i, m in enumerate(masks):
+        q = 1 << _index(query, cfg)
+        inside = outside = 0
+        for _, m, w in _space(variant, cfg):
             if m & pos == pos and not m & neg:
-                w = 1 if weights is None else weights[i]
-                if m >> q & 1:
-                    accept += w
+                if m & q:
+                    inside += w
                 else:
-                    reject += w
-        no = [c for c in choices if c != yes][0] if yes in choices else None
-        total = accept + reject
-        if not total or no is None:
+                    outside += w
+        if not inside + outside or yes not in choices:
             return [1 / len(choices)] * len(choices)
-        return [(accept if c == yes else reject) / total for c in choices]
+        return [(inside if c == yes else outside) / (inside + outside) for c in choices]
 
     def log10_rule_space(self, variant, cfg) -> float:
         if variant == "id":
             return math.log10(cfg.n_familiar)
         labels = nonce_space_size(cfg.label_len)
-        return math.log10(len(self._masks(variant, cfg)) * labels * (labels - 1) / 2)
+        return math.log10(len(_space(variant, cfg)) * labels * (labels - 1) / 2)
