@@ -102,11 +102,51 @@ def render_all() -> dict[str, str]:
     return {name: _HEADER + text for name, text in files.items()}
 
 
+VERSION_HISTORY = """\
+| version | change |
+|---|---|
+| 1.0 | first release: cipher, label_map, list_fn; `x -> y` prompts; 20 episodes x 5 queries per task |
+"""
+
+
+def render_readme() -> str:
+    """task_yaml/README.md: every family's rule space, twin, knobs and an example prompt."""
+    import inspect
+    from dataclasses import asdict
+
+    from .dataset import BuildSpec, rows
+    from .generators import get_family, render_prompt
+
+    parts = [_HEADER.replace("# ", "<!-- ", 1).rstrip() + " -->\n",
+             "# ood-icl tasks\n",
+             f"Task version {TASK_VERSION}, published seed {PUBLISHED_SEED}. Leaf tasks "
+             "`ood_icl_<family>_<variant>_k<k>` (k in {1, 4, 16}, and 0 in `ood_icl_k0`); "
+             "`..._gen` for generation. The prompt is k lines `input -> output` then `query ->`; "
+             "the choices follow after one space.\n"]
+    for name in sorted(FAMILIES):
+        fam = get_family(name)
+        doc = inspect.getdoc(inspect.getmodule(type(fam))) or ""
+        parts.append(f"## {name}\n\n{doc}\n")
+        parts.append(f"{fam.n_choices} choices. Difficulty knobs (default 2):\n")
+        for level in (1, 2, 3):
+            knobs = {k: v for k, v in asdict(fam.config(level)).items() if k != "difficulty"}
+            sizes = ", ".join(f"{v}: 10^{fam.log10_rule_space(v, fam.config(level)):.1f} rules" for v in VARIANTS)
+            parts.append(f"- level {level}: `{knobs}` ({sizes})")
+        for variant in VARIANTS:
+            row = next(rows(BuildSpec(name, variant, episodes=1, queries=1)))
+            prompt = render_prompt(row["demos"][:4], row["query"])
+            parts.append(f"\nExample, {variant}, k=4 (gold: `{row['answer']}`):\n\n```\n{prompt}\n```\n"
+                         f"choices: {', '.join(f'`{c}`' for c in row['choices'])}")
+        parts.append("")
+    parts.append("## Version history\n\n" + VERSION_HISTORY)
+    return "\n".join(parts)
+
+
 def stale(folder: Path) -> list[str]:
     """Names of YAML files that differ from (or are missing in, or extra to) ``folder``."""
-    want = render_all()
+    want = dict(render_all(), **{"README.md": render_readme()})
     have = {p.name: p.read_text() for p in folder.iterdir()
-            if p.suffix == ".yaml" or p.name.endswith("_yaml")}
+            if p.suffix == ".yaml" or p.name.endswith("_yaml") or p.name == "README.md"}
     return sorted(n for n in want.keys() | have.keys() if want.get(n) != have.get(n))
 
 
@@ -116,6 +156,7 @@ def write(folder: Path) -> None:
             old.unlink()
     for name, text in render_all().items():
         (folder / name).write_text(text)
+    (folder / "README.md").write_text(render_readme())
 
 
 if __name__ == "__main__":

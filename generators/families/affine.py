@@ -32,20 +32,20 @@ _ID_NAMES = tuple(_FAMILIAR)
 @dataclass(frozen=True)
 class AffineConfig:
     difficulty: int = 2
-    max_input: int = 12  # operands are drawn from 0..max_input
+    max_input: int = 29  # operands are drawn from 0..max_input
     max_coef: int = 20  # |p|, |q| (ood)
     max_offset: int = 500  # |c| (ood)
 
     def __post_init__(self) -> None:
-        require_int_range("max_input", self.max_input, 9, 99)  # >= 100 operand pairs for the pools
+        require_int_range("max_input", self.max_input, 19, 99)  # >= 400 operand pairs: pools of 256 fit
         require_int_range("max_coef", self.max_coef, 1, 99)
         require_int_range("max_offset", self.max_offset, 0, 9999)
 
 
 _LEVELS = {
-    1: dict(max_input=9, max_coef=15, max_offset=600),
-    2: dict(max_input=12, max_coef=20, max_offset=500),
-    3: dict(max_input=30, max_coef=30, max_offset=999),
+    1: dict(max_input=19, max_coef=15, max_offset=600),
+    2: dict(max_input=29, max_coef=20, max_offset=500),
+    3: dict(max_input=49, max_coef=30, max_offset=999),
 }
 
 

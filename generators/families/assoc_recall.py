@@ -8,8 +8,8 @@ ood: a dictionary from 6-10 fixed nonce keys ('ko', 'pi', ...) to distinct rando
      drawn per episode: (~1.3*10^3 to 9.8*10^3 values)^(6-10 keys), 10^18.7-10^39.9 rules.  The
      distractors are the same values bound to other keys, so every choice is made of words the
      demonstrations show and only the bindings tell them apart.
-id:  countries and a familiar relation (capital, currency, nationality, continent, language),
-     one hidden among 4-5: 'France Japan' -> 'Paris Tokyo'.
+id:  countries and a familiar relation (capital, currency, nationality, continent, language,
+     ISO code), one hidden among 6: 'France Japan' -> 'Paris Tokyo'.
 
 DESIGN.md's "query a key shown in the demos; id = country->capital" breaks the contract (a query
 cannot be a demo input, and country->capital is answerable without demos): hence key lists.
@@ -26,22 +26,22 @@ from .._words import nonce_space_size, nonce_word
 from ..core import Family
 
 _KEYS = ("ko", "pi", "du", "ga", "mo", "te", "bu", "ri", "fa", "ne", "zo", "li")
-_RELATIONS = ("capital", "currency", "nationality", "continent", "language")
-_COUNTRIES = {  # single-word values only; continents limited to Europe, Asia and Africa
+_RELATIONS = ("capital", "currency", "nationality", "continent", "language", "code")
+_COUNTRIES = {  # single-word values; continents limited to Europe, Asia, Africa; ISO codes
     row[0]: dict(zip(_RELATIONS, row[1:])) for row in (r.split() for r in """
-    France Paris euro French Europe French|Germany Berlin euro German Europe German
-    Italy Rome euro Italian Europe Italian|Spain Madrid euro Spanish Europe Spanish
-    Greece Athens euro Greek Europe Greek|Portugal Lisbon euro Portuguese Europe Portuguese
-    Sweden Stockholm krona Swedish Europe Swedish|Norway Oslo krone Norwegian Europe Norwegian
-    Poland Warsaw zloty Polish Europe Polish|Hungary Budapest forint Hungarian Europe Hungarian
-    Austria Vienna euro Austrian Europe German|Denmark Copenhagen krone Danish Europe Danish
-    Finland Helsinki euro Finnish Europe Finnish|Japan Tokyo yen Japanese Asia Japanese
-    China Beijing yuan Chinese Asia Chinese|Thailand Bangkok baht Thai Asia Thai
-    Vietnam Hanoi dong Vietnamese Asia Vietnamese|Iran Tehran rial Iranian Asia Persian
-    Indonesia Jakarta rupiah Indonesian Asia Indonesian|Pakistan Islamabad rupee Pakistani Asia Urdu
-    Egypt Cairo pound Egyptian Africa Arabic|Kenya Nairobi shilling Kenyan Africa Swahili
-    Nigeria Abuja naira Nigerian Africa English|Morocco Rabat dirham Moroccan Africa Arabic
-    Ghana Accra cedi Ghanaian Africa English""".replace("\n", "|").split("|") if r.strip())
+    France Paris euro French Europe French FR|Germany Berlin euro German Europe German DE
+    Italy Rome euro Italian Europe Italian IT|Spain Madrid euro Spanish Europe Spanish ES
+    Greece Athens euro Greek Europe Greek GR|Portugal Lisbon euro Portuguese Europe Portuguese PT
+    Sweden Stockholm krona Swedish Europe Swedish SE|Norway Oslo krone Norwegian Europe Norwegian NO
+    Poland Warsaw zloty Polish Europe Polish PL|Hungary Budapest forint Hungarian Europe Hungarian HU
+    Austria Vienna euro Austrian Europe German AT|Denmark Copenhagen krone Danish Europe Danish DK
+    Finland Helsinki euro Finnish Europe Finnish FI|Japan Tokyo yen Japanese Asia Japanese JP
+    China Beijing yuan Chinese Asia Chinese CN|Thailand Bangkok baht Thai Asia Thai TH
+    Vietnam Hanoi dong Vietnamese Asia Vietnamese VN|Iran Tehran rial Iranian Asia Persian IR
+    Indonesia Jakarta rupiah Indonesian Asia Indonesian ID|Pakistan Islamabad rupee Pakistani Asia Urdu PK
+    Egypt Cairo pound Egyptian Africa Arabic EG|Kenya Nairobi shilling Kenyan Africa Swahili KE
+    Nigeria Abuja naira Nigerian Africa English NG|Morocco Rabat dirham Moroccan Africa Arabic MA
+    Ghana Accra cedi Ghanaian Africa English GH""".replace("\n", "|").split("|") if r.strip())
 }
 _COUNTRY_NAMES = tuple(_COUNTRIES)
 
@@ -53,7 +53,7 @@ class AssocRecallConfig:
     min_keys: int = 2  # keys per input
     max_keys: int = 3
     value_len: int = 3  # letters of a nonce value
-    n_relations: int = 4  # id: familiar relations in play
+    n_relations: int = 6  # id: familiar relations in play
 
     def __post_init__(self) -> None:
         require_int_range("n_keys", self.n_keys, 4, len(_KEYS))
@@ -64,13 +64,14 @@ class AssocRecallConfig:
         inputs = sum(math.perm(self.n_keys, n) for n in range(self.min_keys, self.max_keys + 1))
         require(inputs >= 96, "n_keys", self.n_keys, "too few key lists for a 64-demo pool plus queries")
         require_int_range("value_len", self.value_len, 3, 8)
-        require_int_range("n_relations", self.n_relations, 4, len(_RELATIONS))
+        # Four distinct relations make a tuple; with only four, most random draws repeat one.
+        require_int_range("n_relations", self.n_relations, 5, len(_RELATIONS))
 
 
 _LEVELS = {
     1: dict(n_keys=6, min_keys=2, max_keys=3),
     2: dict(n_keys=8, min_keys=2, max_keys=3),
-    3: dict(n_keys=10, min_keys=3, max_keys=3, value_len=4, n_relations=5),
+    3: dict(n_keys=10, min_keys=3, max_keys=3, value_len=4),
 }
 
 
@@ -94,14 +95,17 @@ class AssocRecall(Family):
         return ("map", tuple(values))
 
     def sample_distractor(self, rng, variant, cfg, anchor, agree):
-        if variant == "id":
-            return super().sample_distractor(rng, variant, cfg, anchor, agree)
+        if variant == "id":  # never the anchor itself: a tuple with a repeat is discarded
+            return ("rel", rng.choice([r for r in _RELATIONS[: cfg.n_relations] if r != anchor[1]]))
         # The anchor's values reshuffled among the keys the agreement leaves free: the
         # choices share their words, so only the bindings in the demos tell them apart.
         fixed = {_KEYS.index(k) for x, _ in agree for k in x}
         free = [i for i in range(cfg.n_keys) if i not in fixed]
         moved = [anchor[1][i] for i in free]
-        rng.shuffle(moved)
+        for _ in range(8):  # an unmoved copy of the anchor would waste the tuple
+            rng.shuffle(moved)
+            if moved != [anchor[1][i] for i in free]:
+                break
         values = list(anchor[1])
         for i, v in zip(free, moved):
             values[i] = v

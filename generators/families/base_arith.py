@@ -74,8 +74,8 @@ class BaseArithConfig:
         require_int_range("min_addend", self.min_addend, 1, 999)  # Roman numerals have no zero
         require_int_range("max_addend", self.max_addend, 1, 999)
         require_min_max(self, "min_addend", "max_addend")
-        require(self.max_addend - self.min_addend >= 8, "max_addend", self.max_addend,
-                "needs at least 9 operand values (the pools draw distinct pairs)")
+        require(self.max_addend - self.min_addend >= 19, "max_addend", self.max_addend,
+                "needs at least 20 operand values (>= 400 distinct pairs: pools of 256 fit)")
         require_int_range("min_base", self.min_base, 2, 16)
         require_int_range("max_base", self.max_base, 2, 16)
         require_min_max(self, "min_base", "max_base")

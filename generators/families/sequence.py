@@ -2,7 +2,8 @@
 
 ood: a random second-order recurrence x' = (alpha*x + beta*x_prev + gamma) mod m, with m a
      prime in [min_modulus, max_modulus] and alpha, beta, gamma in Z_m: the sum of m^3 over
-     those primes, 10^6.7 at difficulty 2 (10^6.1 / 10^7.5 at 1 / 3).
+     those primes, 10^6.7 at difficulty 2 (10^6.1 / 10^7.4 at 1 / 3), all different
+     as functions up to a negligible set of rules that never wrap on the seeds.
 id:  a familiar recurrence on the integers: arithmetic progression (continue the difference),
      Fibonacci, alternation (4 9 4 9), doubling, counting up or down by one (six rules).
 The seeds are drawn below the smallest modulus, so they are valid terms under every candidate,
@@ -29,17 +30,18 @@ _FAMILIAR = {
     "count_down": (0, 1, 0, -1),
 }
 _ID_RULES = tuple(_FAMILIAR.values())
+_ID_NAME = {rule: name for name, rule in _FAMILIAR.items()}
 
 
 @dataclass(frozen=True)
 class SequenceConfig:
     difficulty: int = 2
-    min_modulus: int = 11  # ood moduli: the primes in [min_modulus, max_modulus]; seeds < min_modulus
+    min_modulus: int = 23  # ood moduli: the primes in [min_modulus, max_modulus]; seeds < min_modulus
     max_modulus: int = 97
     n_out: int = 2  # terms to continue
 
     def __post_init__(self) -> None:
-        require_int_range("min_modulus", self.min_modulus, 10, 500)  # >= 100 seed pairs for the pools
+        require_int_range("min_modulus", self.min_modulus, 20, 500)  # >= 400 seed pairs: pools of 256 fit
         require_int_range("max_modulus", self.max_modulus, 10, 500)
         require_min_max(self, "min_modulus", "max_modulus")
         require(bool(self.moduli), "max_modulus", self.max_modulus, "no prime in the modulus range")
@@ -51,9 +53,9 @@ class SequenceConfig:
 
 
 _LEVELS = {
-    1: dict(min_modulus=11, max_modulus=67, n_out=3),
-    2: dict(min_modulus=11, max_modulus=97, n_out=2),
-    3: dict(min_modulus=11, max_modulus=151, n_out=1),
+    1: dict(min_modulus=23, max_modulus=67, n_out=3),
+    2: dict(min_modulus=23, max_modulus=97, n_out=2),
+    3: dict(min_modulus=23, max_modulus=151, n_out=1),
 }
 
 
@@ -96,7 +98,7 @@ class Sequence(Family):
         return " ".join(out)
 
     def rule_key(self, rule) -> str:
-        return "m={} a={} b={} c={}".format(*rule)
+        return _ID_NAME.get(rule) or "m={} a={} b={} c={}".format(*rule)
 
     def predictive(self, variant, cfg, demos, query, choices) -> list[float]:
         """Exact: every term after the seeds is one linear equation in (alpha, beta, gamma) over

@@ -55,8 +55,9 @@ def _run(rule, x: str) -> str:
 class StringEdit(Family):
     name = "string_edit"
     n_choices = 4
-    # A uniform prior leaves few rules agreeing with a whole demo: candidates are independent.
-    max_agree = {"ood": 0, "id": 0}
+    # The candidates agree on the first j ~ U{0,1} demos, so one demo need not settle it.
+    # Two agreed demos would pin nearly every slot and leave the anchor alone.
+    max_agree = {"ood": 1, "id": 0}
 
     def config(self, difficulty: int = 2, **overrides) -> StringEditConfig:
         return with_difficulty(StringEditConfig, _LEVELS, difficulty, overrides)
@@ -70,6 +71,30 @@ class StringEdit(Family):
         for slot in rng.sample(range(cfg.length), cfg.shifts):
             delta[slot] = rng.randint(1, 25)
         return (sources, tuple(delta))
+
+    def sample_distractor(self, rng, variant, cfg, anchor, agree):
+        if variant == "id" or not agree:
+            return self.sample_rule(rng, variant, cfg)
+        # Exact conditional: slot by slot, weighted by the completions with exactly `shifts` shifts.
+        table = _table(cfg.length, tuple((x, y.replace(" ", "")) for x, y in agree))
+        options = [([p for p, t in enumerate(row) if t == 0],
+                     [(p, t) for p, t in enumerate(row) if t is not None and t > 0]) for row in table]
+        ways = [[0] * (cfg.shifts + 2) for _ in range(cfg.length + 1)]
+        ways[cfg.length][0] = 1  # ways[j][r]: completions of slots j.. with r shifts left
+        for j in range(cfg.length - 1, -1, -1):
+            for r in range(cfg.shifts + 1):
+                ways[j][r] = len(options[j][0]) * ways[j + 1][r] + len(options[j][1]) * ways[j + 1][r - 1] * (r > 0)
+        sources, delta, left = [], [], cfg.shifts
+        for j, (copies, shifted) in enumerate(options):
+            if rng.randrange(ways[j][left]) < len(copies) * ways[j + 1][left]:
+                sources.append(rng.choice(copies))
+                delta.append(0)
+            else:
+                p, d = rng.choice(shifted)
+                sources.append(p)
+                delta.append(d)
+                left -= 1
+        return (tuple(sources), tuple(delta))
 
     def sample_input(self, rng, variant, cfg, gold=None) -> str:
         return nonce_word(rng, cfg.length)
