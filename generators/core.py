@@ -152,8 +152,12 @@ def _fresh(rng: random.Random, draw, taken: set, what: str) -> Hashable:
 
 
 def build_episode(family: Family, variant: str, cfg: Any, *, seed: int, index: int,
-                  n_queries: int, pool_size: int) -> Episode:
-    """Build one episode: a pure function of its arguments (and SUITE_VERSION)."""
+                  n_queries: int, pool_size: int, gold_index: int | None = None) -> Episode:
+    """Build one episode: a pure function of its arguments (and SUITE_VERSION).
+
+    ``gold_index`` forces which member of the candidate tuple is the gold rule; it exists
+    for the exchangeability test (nothing but the labels and demos may change with it).
+    """
     if variant not in VARIANTS:
         raise ValueError(f"variant={variant!r} is not one of {VARIANTS}")
     ident = (SUITE_VERSION, family.name, variant, cfg.difficulty, seed, index)
@@ -174,7 +178,8 @@ def build_episode(family: Family, variant: str, cfg: Any, *, seed: int, index: i
         raise GenerationError(
             f"{family.name}/{variant}: no valid candidate tuple in {_TUPLE_ATTEMPTS} attempts")
 
-    gold_index = item_rng(*ident, "gold").randrange(len(rules))
+    if gold_index is None:
+        gold_index = item_rng(*ident, "gold").randrange(len(rules))
     gold = rules[gold_index]
     taken |= set(query_inputs)
     pool_rng = item_rng(*ident, "pool")

@@ -5,11 +5,20 @@ from __future__ import annotations
 import difflib
 
 from .core import Family
+from .families.affine import Affine
+from .families.assoc_recall import AssocRecall
+from .families.base_arith import BaseArith
 from .families.cipher import Cipher
+from .families.feature_class import FeatureClass
 from .families.label_map import LabelMap
 from .families.list_fn import ListFn
+from .families.regular_lang import RegularLang
+from .families.sequence import Sequence
 
-FAMILIES: dict[str, Family] = {f.name: f for f in (Cipher(), LabelMap(), ListFn())}
+FAMILIES: dict[str, Family] = {f.name: f for f in (
+    Cipher(), LabelMap(), ListFn(), BaseArith(), Affine(), Sequence(),
+    FeatureClass(), RegularLang(), AssocRecall(),
+)}
 
 
 class UnknownNameError(ValueError):

@@ -2,10 +2,12 @@
 
 ood: nonce words (e.g. 'dabeki') split by a hidden letter feature -- contains the letter c,
      the i-th (or last) letter is c, the first letter is one of a pair {c, d} -- and the two classes
-     carry two nonce labels (e.g. 'zup'/'mok'): 95-400 features x ~1.8*10^6 ordered label pairs,
-     10^8.2-10^8.8 rules.
-id:  common English words and the familiar yes/no question for one hidden feature out of 4-8
-     (starts with a vowel? longer than five letters? contains an e? has a double letter? ...).
+     carry two nonce labels (e.g. 'zup'/'mok'): 57-266 features x 1.8*10^6-9.6*10^7 ordered label
+     pairs, 10^8.0-10^10.4 rules.
+id:  common English words and the familiar yes/no question for one hidden feature out of 4-8,
+     in complementary pairs (starts with a vowel / a consonant? longer than five letters / five
+     or fewer? ends with a vowel / a consonant? has a double letter / none?), so that without
+     demonstrations yes and no are exactly as likely.
 Both ask for one of two labels; the distractor is the other label.
 """
 
@@ -24,9 +26,10 @@ from ..core import Family
 _LETTERS = _CONSONANTS + _VOWELS
 _BALANCE_TRIES = 200  # nonce words drawn to find one of the wanted class
 
-# id: familiar features, most familiar first; each splits the lexicon at least 26/271.
-_FAMILIAR = (("vowel_first",), ("longer", 5), ("has", "e"), ("vowel_last",), ("has", "a"),
-             ("double",), ("has", "o"), ("at", 0, "s"))
+# id: familiar features, most familiar first, each with its complement; the rarer class of
+# each has at least 26 of the lexicon's 297 words.
+_FAMILIAR = tuple(f for base in (("vowel_first",), ("longer", 5), ("vowel_last",), ("double",))
+                  for f in (base, ("not", base)))
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ class FeatureClassConfig:
         require(self.positions <= self.min_len - 1, "positions", self.positions, "must be < min_len")
         require(isinstance(self.pair_first, bool), "pair_first", self.pair_first, "must be a bool")
         require_int_range("n_familiar", self.n_familiar, 2, len(_FAMILIAR))
+        require(self.n_familiar % 2 == 0, "n_familiar", self.n_familiar,
+                "must be even (features come with their complements)")
         require_int_range("label_len", self.label_len, 3, 8)
 
 
@@ -57,8 +62,10 @@ _LEVELS = {
 }
 
 
-def holds(feature: tuple, w: str) -> bool:
+def _holds(feature: tuple, w: str) -> bool:
     kind = feature[0]
+    if kind == "not":
+        return not _holds(feature[1], w)
     if kind == "has":
         return feature[1] in w
     if kind == "at":
@@ -76,6 +83,10 @@ def holds(feature: tuple, w: str) -> bool:
     raise ValueError(f"unknown feature {feature!r}")
 
 
+def _describe(feature: tuple) -> str:
+    return "not:" + _describe(feature[1]) if feature[0] == "not" else ":".join(map(str, feature))
+
+
 @lru_cache(maxsize=None)
 def _ood_features(positions: int, pair_first: bool) -> tuple[tuple, ...]:
     feats = [("has", c) for c in _LETTERS]
@@ -87,8 +98,8 @@ def _ood_features(positions: int, pair_first: bool) -> tuple[tuple, ...]:
 
 @lru_cache(maxsize=None)
 def _lexicon_split(feature: tuple) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    return (tuple(w for w in LEXICON if holds(feature, w)),
-            tuple(w for w in LEXICON if not holds(feature, w)))
+    return (tuple(w for w in LEXICON if _holds(feature, w)),
+            tuple(w for w in LEXICON if not _holds(feature, w)))
 
 
 def _features(variant: str, cfg: FeatureClassConfig) -> tuple[tuple, ...]:
@@ -116,14 +127,15 @@ class FeatureClass(Family):
 
     def sample_distractor(self, rng, variant, cfg, anchor, agree):
         # The same two labels (the choices are the episode's two labels), in either order
-        # for ood; another feature, conditioned on agreeing on the head demonstrations.
+        # for ood; another rule (a copy of the anchor would waste the tuple), conditioned on
+        # agreeing on the head demonstrations.
         for _ in range(2000):
             feature = rng.choice(_features(variant, cfg))
             flip = variant == "ood" and rng.random() < 0.5
             rule = (feature, anchor[2], anchor[1]) if flip else (feature, anchor[1], anchor[2])
-            if all(self.apply(rule, x, cfg) == y for x, y in agree):
+            if rule != anchor and all(self.apply(rule, x, cfg) == y for x, y in agree):
                 return rule
-        raise AssertionError("unreachable: the anchor itself qualifies")  # pragma: no cover
+        return anchor  # no other rule agrees: the builder discards this tuple
 
     def sample_input(self, rng, variant, cfg, gold=None) -> str:
         # With the gold rule known (the support pool), each class is drawn half the time,
@@ -136,15 +148,15 @@ class FeatureClass(Family):
             return rng.choice(inside if want else outside)
         for _ in range(_BALANCE_TRIES):
             w = nonce_word(rng, rng.randint(cfg.min_len, cfg.max_len))
-            if want is None or holds(gold[0], w) == want:
+            if want is None or _holds(gold[0], w) == want:
                 return w
         return w
 
     def apply(self, rule, x: str, cfg) -> str:
-        return rule[1] if holds(rule[0], x) else rule[2]
+        return rule[1] if _holds(rule[0], x) else rule[2]
 
     def rule_key(self, rule) -> str:
-        return f"{':'.join(map(str, rule[0]))}->{rule[1]}|{rule[2]}"
+        return f"{_describe(rule[0])}->{rule[1]}|{rule[2]}"
 
     def predictive(self, variant, cfg, demos, query, choices) -> list[float]:
         # Uniform prior over features and, for ood, over which choice names the class
@@ -153,8 +165,8 @@ class FeatureClass(Family):
         orders = ((a, b), (b, a)) if variant == "ood" else ((a, b),)
         counts = dict.fromkeys(choices, 0)
         for feature in _features(variant, cfg):
-            truth = [holds(feature, x) for x, _ in demos]
-            q = holds(feature, query)
+            truth = [_holds(feature, x) for x, _ in demos]
+            q = _holds(feature, query)
             for yes, no in orders:
                 if all((yes if t else no) == y for t, (_, y) in zip(truth, demos)):
                     out = yes if q else no

@@ -6,8 +6,9 @@ ood: a random 3-state DFA (start state fixed, random transitions and accepting s
      to a greedy packing of languages at least 20-25% apart (so 16 demos pin the rule down).  The
      rule space counts those distinct languages (144-250) x unordered label pairs (~8.8*10^5; a
      language with swapped labels is its complement): 10^8.1-10^10.2 rules.
-id:  a textbook property of strings over 'a b' (starts with a, ends with b, even length,
-     contains aa, even number of a's, ...), one hidden among 4-8, answered yes/no.
+id:  a textbook property of strings over 'a b', one hidden among 4-8 in complementary pairs
+     (starts with a / b, even / odd length, ends with a / b, even / odd number of a's), answered
+     yes/no: without demonstrations yes and no are exactly as likely.
 """
 
 from __future__ import annotations
@@ -27,16 +28,13 @@ _INDEX = {ch: i for abc in _ALPHABET.values() for i, ch in enumerate(abc)}
 _MIN_RATE = 0.25  # a language must accept 25-75% of the inputs: both classes show up in demos
 _BALANCE_TRIES = 100
 
-# Familiar properties, most familiar first, as predicates on symbol indices (a=0, b=1).
+# Familiar properties in complementary pairs, most familiar first, as predicates on symbol
+# indices (a=0, b=1).
 _FAMILIAR = (
-    ("starts with a", lambda s: s[0] == 0),
-    ("ends with b", lambda s: s[-1] == 1),
-    ("even length", lambda s: len(s) % 2 == 0),
-    ("contains aa", lambda s: any(x == y == 0 for x, y in zip(s, s[1:]))),
-    ("even number of a", lambda s: s.count(0) % 2 == 0),
-    ("starts with b", lambda s: s[0] == 1),
-    ("ends with a", lambda s: s[-1] == 0),
-    ("first = last", lambda s: s[0] == s[-1]),
+    ("starts with a", lambda s: s[0] == 0), ("starts with b", lambda s: s[0] == 1),
+    ("even length", lambda s: len(s) % 2 == 0), ("odd length", lambda s: len(s) % 2 == 1),
+    ("ends with a", lambda s: s[-1] == 0), ("ends with b", lambda s: s[-1] == 1),
+    ("even number of a", lambda s: s.count(0) % 2 == 0), ("odd number of a", lambda s: s.count(0) % 2 == 1),
 )
 
 
@@ -52,7 +50,8 @@ class RegularLangConfig:
 
     def __post_init__(self) -> None:
         require_int_range("n_states", self.n_states, 2, 3)
-        require(isinstance(self.min_distance, (int, float)) and 0 <= self.min_distance <= 0.5,
+        require(isinstance(self.min_distance, (int, float)) and not isinstance(self.min_distance, bool)
+                and 0 <= self.min_distance <= 0.5,
                 "min_distance", self.min_distance, "must be a number in [0, 0.5]")
         require_int_range("min_len", self.min_len, 1, 8)
         require_int_range("max_len", self.max_len, 1, 8)
@@ -60,6 +59,8 @@ class RegularLangConfig:
         require(2 ** (self.max_len + 1) - 2 ** self.min_len >= 96, "max_len", self.max_len,
                 "too few distinct strings for a 64-demo pool plus queries")
         require_int_range("n_familiar", self.n_familiar, 2, len(_FAMILIAR))
+        require(self.n_familiar % 2 == 0, "n_familiar", self.n_familiar,
+                "must be even (properties come with their complements)")
         require_int_range("label_len", self.label_len, 3, 8)
 
 
@@ -80,6 +81,8 @@ def _index(x: str, cfg: RegularLangConfig) -> int:
 @lru_cache(maxsize=None)
 def _languages(n_states: int, lo: int, hi: int, min_distance: float) -> tuple[tuple[str, int, int], ...]:
     """(a DFA giving it, language mask over the input space, raw DFAs giving it) for the prior.
+
+    A DFA is written d=<delta(0,z) delta(0,q) delta(1,z) ...> F=<accepting states>, start 0.
 
     Appending a symbol c to the strings of length L sets the new most significant digit,
     so the strings reaching each state are extended by a shift of c * 2**L.
@@ -102,7 +105,8 @@ def _languages(n_states: int, lo: int, hi: int, min_distance: float) -> tuple[tu
             reach = nxt
         for accept in range(1, 2 ** n_states - 1):
             states = [s for s in range(n_states) if accept >> s & 1]
-            if _MIN_RATE <= sum(rates[s] for s in states) <= 1 - _MIN_RATE:
+            rate = sum(rates[s] for s in states)
+            if min(rate, 1 - rate) > _MIN_RATE - 1e-9:  # symmetric, so complements stay paired
                 mask = 0
                 for s in states:
                     mask |= spans[s]
@@ -188,12 +192,13 @@ class RegularLang(Family):
 
     def sample_distractor(self, rng, variant, cfg, anchor, agree):
         # The anchor's labels in the anchor's order: the prior is closed under complement,
-        # so this order loses nothing.  Another language, agreeing on the head demonstrations.
+        # so this order loses nothing.  Another language (a copy of the anchor would waste the
+        # tuple), agreeing on the head demonstrations.
         for _ in range(2000):
             rule = self.sample_rule(rng, variant, cfg)[:2] + anchor[2:]
-            if all(self.apply(rule, x, cfg) == y for x, y in agree):
+            if rule[1] != anchor[1] and all(self.apply(rule, x, cfg) == y for x, y in agree):
                 return rule
-        raise AssertionError("unreachable: the anchor itself qualifies")  # pragma: no cover
+        return anchor  # no other language agrees: the builder discards this tuple
 
     def sample_input(self, rng, variant, cfg, gold=None) -> str:
         # Uniform length, then uniform string; for the support pool each class half the time.

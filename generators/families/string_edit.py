@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from .._config import require, require_int_range, with_difficulty
 from .._words import nonce_word
-from ..core import Family
+from ..core import Family, _Retry
 
 _ID_EDITS = {
     "reverse": lambda w: w[::-1],
@@ -73,7 +73,12 @@ class StringEdit(Family):
         return (sources, tuple(delta))
 
     def sample_distractor(self, rng, variant, cfg, anchor, agree):
-        if variant == "id" or not agree:
+        if variant == "id":
+            rule = self.sample_rule(rng, variant, cfg)
+            if rule == anchor:  # the tuple would fail every query anyway: fail it early
+                raise _Retry
+            return rule
+        if not agree:
             return self.sample_rule(rng, variant, cfg)
         # Exact conditional: slot by slot, weighted by the completions with exactly `shifts` shifts.
         table = _table(cfg.length, tuple((x, y.replace(" ", "")) for x, y in agree))
