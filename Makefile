@@ -1,13 +1,14 @@
 # The two commands that do everything on a fresh machine:
-#   make demo   install, generate the data, run the suite on SmolLM2-135M-Instruct with lm_eval, print the table
+#   make demo   install, generate the data, run the quick suite on SmolLM2-135M-Instruct with lm_eval, print the table
 #   make test   install, run the tests (offline, tiny random model)
+# and the full suite (every family x variant x k in {1,4,16}, plus the k=0 floor): make demo DEMO_TASKS=ood_icl,ood_icl_k0
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= out
 SEED ?= 2026
 LM_EVAL_ARGS ?= --device cpu --batch_size 8
-DEMO_TASKS ?= ood_icl,ood_icl_k0
+DEMO_TASKS ?= ood_icl_quick
 
 .PHONY: install test demo clean
 
@@ -26,7 +27,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 demo: install
-	$(BIN)/ood-icl generate --out $(OUT)/data --seed $(SEED) --force
+	$(BIN)/ood-icl generate --out $(OUT)/data --seed $(SEED) --episodes 100 --force
 	$(BIN)/lm_eval --model hf \
 	  --model_args pretrained=$$($(BIN)/ood-icl model),dtype=bfloat16 \
 	  --tasks $(DEMO_TASKS) --include_path task_yaml $(LM_EVAL_ARGS) \

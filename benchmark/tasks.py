@@ -50,19 +50,22 @@ def _rows(spec: BuildSpec) -> tuple:
 
 
 def _rows_from_dir(root: Path, spec: BuildSpec) -> list[dict]:
-    """Rows of a generated folder, checked against its manifest and the requested spec."""
+    """Rows of a generated folder, checked against its manifest and the requested spec; a folder
+    with more episodes serves the first ``spec.episodes`` of them."""
     import datasets
 
     manifest = json.loads((root / "manifest.json").read_text())
     entry = manifest["configs"].get(spec.config_name)
     if entry is None:
         raise ValueError(f"data_dir={str(root)!r}: has no config {spec.config_name!r}")
-    held = {"seed": manifest["seed"], "difficulty": entry["difficulty"],
-            "episodes": entry["episodes"], "queries": entry["queries_per_episode"]}
+    held = {"seed": manifest["seed"], "difficulty": entry["difficulty"], "queries": entry["queries_per_episode"]}
     asked = {name: getattr(spec, name) for name in held}
-    if held != asked:
-        raise ValueError(f"data_dir={str(root)!r}: holds {held}; pass the same in --metadata (got {asked})")
+    if held != asked or entry["episodes"] < spec.episodes:
+        raise ValueError(f"data_dir={str(root)!r}: holds {dict(held, episodes=entry['episodes'])}; "
+                         f"pass the same in --metadata (got {dict(asked, episodes=spec.episodes)})")
     found = datasets.load_dataset(str(root), spec.config_name, split="test").to_list()
     if content_hash(found) != entry["sha256"]:
         raise ValueError(f"data_dir={str(root)!r}: {spec.config_name} does not match its manifest hash")
+    # Episodes are independent of how many were built, so a larger folder serves a smaller task.
+    found = [row for row in found if row["episode"] < spec.episodes]
     return found

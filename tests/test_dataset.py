@@ -50,6 +50,14 @@ def test_loader_regenerated_and_from_folder_agree(repo):
     assert content_hash(full) == manifest["configs"]["cipher_ood"]["sha256"]
 
 
+def test_a_larger_folder_serves_a_smaller_task(repo):
+    fresh = load(family="list_fn", variant="id", k=4, seed=7, episodes=2)
+    stored = load(family="list_fn", variant="id", k=4, seed=7, episodes=2, data_dir=str(repo))
+    assert content_hash(fresh["test"].to_list()) == content_hash(stored["test"].to_list())
+    with pytest.raises(ValueError, match="episodes"):
+        load(family="list_fn", variant="id", k=4, seed=7, episodes=4, data_dir=str(repo))
+
+
 def test_loader_refuses_a_folder_of_another_seed(repo):
     with pytest.raises(ValueError, match="seed"):
         load(family="cipher", variant="ood", k=4, seed=8, episodes=3, data_dir=str(repo))

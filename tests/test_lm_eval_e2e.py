@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ood_icl.generators import FAMILIES, VARIANTS
-from ood_icl.taskgen import SHOTS, task_name
+from ood_icl.taskgen import QUICK_SHOTS, SHOTS, task_name
 
 TASK_DIR = Path(__file__).resolve().parent.parent / "task_yaml"
 LM_EVAL = str(Path(sys.executable).with_name("lm_eval"))
@@ -62,11 +62,13 @@ def test_seed_metadata_gives_a_fresh_variant(tiny_model, tmp_path, suite_run):
     assert not set(_doc_hashes(tmp_path / "fresh", task).values()) & set(published.values())
 
 
-def test_k0_and_generation_groups_run(tiny_model, tmp_path):
-    res = lm_eval(tiny_model, "ood_icl_k0,ood_icl_gen", tmp_path, "--limit", "2")
+def test_k0_quick_and_generation_groups_run(tiny_model, tmp_path):
+    res = lm_eval(tiny_model, "ood_icl_k0,ood_icl_quick,ood_icl_gen", tmp_path, "--limit", "2")
     for f in FAMILIES:
         for v in VARIANTS:
-            assert task_name(f, v, 0) in res["results"]
+            assert res["n-samples"][task_name(f, v, 0)]["original"] == 500
+            for k in QUICK_SHOTS:
+                assert res["n-samples"][task_name(f, v, k, quick=True)]["original"] == 20
             for k in SHOTS:
                 assert "exact_match,none" in res["results"][task_name(f, v, k, gen=True)]
 
