@@ -84,4 +84,6 @@ def test_table_puts_each_task_beside_chance_and_the_ideal_learner(suite_run):
     for task, line in body.items():
         cells = [c.strip() for c in line.split("|")[1:-1]]
         chance, ideal = float(cells[5]), float(cells[6])
-        assert chance in (0.25, 0.5) and chance <= ideal <= 1.0
+        assert chance in (0.25, 0.5) and 0.0 <= ideal <= 1.0
+        if task.endswith("_k16"):
+            assert ideal >= 0.9, task
