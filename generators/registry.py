@@ -10,14 +10,17 @@ from .families.assoc_recall import AssocRecall
 from .families.base_arith import BaseArith
 from .families.cipher import Cipher
 from .families.feature_class import FeatureClass
+from .families.grid_1d import Grid1d
 from .families.label_map import LabelMap
 from .families.list_fn import ListFn
 from .families.regular_lang import RegularLang
 from .families.sequence import Sequence
+from .families.string_edit import StringEdit
+from .families.word_order import WordOrder
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
     Cipher(), LabelMap(), ListFn(), BaseArith(), Affine(), Sequence(),
-    FeatureClass(), RegularLang(), AssocRecall(),
+    FeatureClass(), RegularLang(), AssocRecall(), StringEdit(), Grid1d(), WordOrder(),
 )}
 
 

@@ -1,15 +1,16 @@
-"""grid_1d: a transform of a 1-D row of coloured cells, shown as digits ('0 3 3 0 5 0 0 0', 0 = empty).
+"""grid_1d: a transform of a 1-D row of coloured cells, one digit per cell ('03305000', 0 = empty).
 
 ood: a move (cyclic shift by any amount) and optional mirror, i.e. one of the 2n symmetries
      of the row, composed with a random recolouring (a permutation of the 9 colours):
      2n * 9! rules, 10^6.8 to 10^6.9.
-id:  one familiar transform with the colours kept: move right or left by one or two cells,
-     mirror, push every cell to the left end, grow each object by one cell to the right.
+id:  one familiar transform with the colours kept: move right or left by one or two cells
+     (cells pushed past the edge are lost), mirror, push every cell to the left end.
 Both variants transform the same rows: 2-3 objects (runs of one colour) with an empty margin.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from dataclasses import dataclass
@@ -22,16 +23,9 @@ Row = tuple[int, ...]
 _COLOURS = 9
 
 
-def _grow(x: Row) -> Row:
-    out = list(x)
-    for i in range(len(x) - 1):
-        if x[i] and not x[i + 1]:
-            out[i + 1] = x[i]
-    return tuple(out)
-
-
-# Familiar 1-D ARC moves.  No sort and no push-right: each is the lexicographic minimum of
-# almost any tuple it is in, which makes that demo-blind heuristic noisy (chance only on average).
+# Familiar 1-D ARC moves.  Left out: sort and push-right (the lexicographic minimum of almost
+# any tuple they are in), grow (shares the query's prefix): each would single out one rule
+# to a demo-blind heuristic, chance only on average and noisy over 200 episodes.
 _ID_RULES = {
     "move_right": lambda x: (0,) + x[:-1],
     "move_left": lambda x: x[1:] + (0,),
@@ -39,7 +33,6 @@ _ID_RULES = {
     "move_left_2": lambda x: x[2:] + (0, 0),
     "mirror": lambda x: x[::-1],
     "push_left": lambda x: tuple([v for v in x if v] + [0] * x.count(0)),
-    "grow_right": _grow,
 }
 _ID_NAMES = tuple(_ID_RULES)
 
@@ -54,13 +47,27 @@ class Grid1dConfig:
 
     def __post_init__(self) -> None:
         require_int_range("cells", self.cells, 5, 20)
-        require_int_range("min_objects", self.min_objects, 1, _COLOURS)
-        require_int_range("max_objects", self.max_objects, 1, _COLOURS)
+        # At most 5 colours per row: after one agreed demo, 4 unseen colours still tell the
+        # candidates apart.
+        require_int_range("min_objects", self.min_objects, 1, 5)
+        require_int_range("max_objects", self.max_objects, 1, 5)
         require_min_max(self, "min_objects", "max_objects")
         require_int_range("max_len", self.max_len, 1, 5)
         need = self.max_objects * (self.max_len + 1) + 1  # objects, gaps and both margins
         require(self.cells >= need, "cells", self.cells,
                 f"must be >= {need} to hold max_objects={self.max_objects} of max_len={self.max_len}")
+        rows = _row_count(self)
+        require(rows >= 69, "cells", self.cells, f"{rows} possible rows; a pool of 64 plus 5 queries needs 69")
+
+
+def _row_count(cfg: Grid1dConfig) -> int:
+    total = 0
+    for k in range(cfg.min_objects, cfg.max_objects + 1):
+        for lengths in itertools.product(range(1, cfg.max_len + 1), repeat=k):
+            spare = cfg.cells - sum(lengths) - (k + 1)
+            if spare >= 0:
+                total += math.comb(spare + k, k) * math.perm(_COLOURS, k)
+    return total
 
 
 _LEVELS = {
@@ -77,7 +84,8 @@ def _move(x: Row, g: tuple[int, int]) -> Row:
 
 
 def _render(x: Row) -> str:
-    return " ".join(map(str, x))
+    # No separators: SmolLM2-style tokenizers give each digit its own token anyway.
+    return "".join(map(str, x))
 
 
 def _extend(m: dict, inv: dict, src: Row, dst: Row):
@@ -138,7 +146,7 @@ class Grid1d(Family):
         colours = rng.sample(range(1, _COLOURS + 1), k)
         spare = cfg.cells - sum(lengths) - (k + 1)  # cells beyond the 1-cell margins and separations
         bars = sorted(rng.sample(range(spare + k), k))  # stars and bars: spare cells into k + 1 gaps
-        gaps = [1 + b - a - 1 for a, b in zip([-1] + bars, bars + [spare + k])]
+        gaps = [b - a for a, b in zip([-1] + bars, bars + [spare + k])]
         row: list[int] = [0] * gaps[0]
         for n, c, gap in zip(lengths, colours, gaps[1:]):
             row += [c] * n + [0] * gap
@@ -160,7 +168,7 @@ class Grid1d(Family):
         return f"{'m' if mirrored else ''}r{shift}|{''.join(map(str, image))}"
 
     def predictive(self, variant, cfg, demos, query, choices) -> list[float]:
-        rows = [tuple(map(int, c.split())) for c in choices]
+        rows = [tuple(map(int, c)) for c in choices]
         if variant == "id":
             live = [n for n in _ID_NAMES if all(self.apply(n, x, cfg) == y for x, y in demos)]
             weights = [sum(_ID_RULES[n](query) == r for n in live) for r in rows]
@@ -189,7 +197,7 @@ def _survivors(cells: int, demos: tuple) -> list:
     if not demos:
         return [((s, f), {}, {}) for f in (0, 1) for s in range(cells)]
     x, y = demos[-1]
-    target = tuple(map(int, y.split()))
+    target = tuple(map(int, y))
     live = []
     for g, m, inv in _survivors(cells, demos[:-1]):
         ext = _extend(m, inv, _move(x, g), target)

@@ -5,7 +5,9 @@ ood: every output letter copies a random input position (so letters move, repeat
      the alphabet by random amounts (the letter successor, generalised); uniform over the
      L^L * C(L, shifts) * 25^shifts rules: 10^7.3 / 10^8.6 / 10^11.7 at difficulty 1 / 2 / 3.
 id:  one familiar edit: reverse, increment the last letter (abc -> abd), move the first
-     letter to the end or the last to the front, swap the first and last letters, sort.
+     letter to the end or the last to the front, swap the first and last letters or the
+     first two.  (Not sort: the lexicographic minimum of any tuple, it would single out
+     one rule to a demo-blind heuristic.)
 Both variants edit the same nonce words and keep their length, so the gap measures the rule.
 """
 
@@ -26,7 +28,7 @@ _ID_EDITS = {
     "first_to_end": lambda w: w[1:] + w[:1],
     "last_to_front": lambda w: w[-1:] + w[:-1],
     "swap_ends": lambda w: w[-1] + w[1:-1] + w[0],
-    "sort": lambda w: "".join(sorted(w)),
+    "swap_first_two": lambda w: w[1] + w[0] + w[2:],
 }
 _ID_NAMES = tuple(_ID_EDITS)
 _ANY = -1  # no demonstration constrains this (slot, source) pair yet
@@ -84,11 +86,12 @@ class StringEdit(Family):
         table = _table(cfg.length, tuple((x, y.replace(" ", "")) for x, y in agree))
         options = [([p for p, t in enumerate(row) if t == 0],
                      [(p, t) for p, t in enumerate(row) if t is not None and t > 0]) for row in table]
-        ways = [[0] * (cfg.shifts + 2) for _ in range(cfg.length + 1)]
+        ways = [[0] * (cfg.shifts + 1) for _ in range(cfg.length + 1)]
         ways[cfg.length][0] = 1  # ways[j][r]: completions of slots j.. with r shifts left
         for j in range(cfg.length - 1, -1, -1):
             for r in range(cfg.shifts + 1):
-                ways[j][r] = len(options[j][0]) * ways[j + 1][r] + len(options[j][1]) * ways[j + 1][r - 1] * (r > 0)
+                ways[j][r] = (len(options[j][0]) * ways[j + 1][r]
+                              + (len(options[j][1]) * ways[j + 1][r - 1] if r else 0))
         sources, delta, left = [], [], cfg.shifts
         for j, (copies, shifted) in enumerate(options):
             if rng.randrange(ways[j][left]) < len(copies) * ways[j + 1][left]:
@@ -161,6 +164,8 @@ def _count(table: tuple, shifts: int, x: str, y: str) -> int:
 
     Slots are independent but for the total number of shifted slots, hence the polynomial.
     """
+    if len(y) != len(table):
+        return 0
     poly = [1]
     for j, row in enumerate(table):
         b = ord(y[j])
