@@ -15,7 +15,7 @@ TASK_VERSION = 1.0
 """Bumped whenever any change can move a score (generators, prompt, choices, metrics)."""
 SHOTS = (1, 4, 16)
 QUICK_SHOTS = (0, 4, 16)
-EPISODES = {"suite": 20, "k0": 100, "quick": 4}
+EPISODES = {"suite": 20, "k0": 100, "quick": 3}
 """Episodes per task (5 queries each). The suite: 100 queries from 20 episodes per cell. The k0
 floor: 500 queries, so that chance +-5pp is 2.6 standard errors. The quick group: the README demo."""
 
@@ -123,7 +123,7 @@ def render_all() -> dict[str, str]:
 VERSION_HISTORY = """\
 | version | change |
 |---|---|
-| 1.0 | first release: `x -> y` prompts; 20 episodes x 5 queries per task (k0: 100 episodes; quick: 4) |
+| 1.0 | first release: `x -> y` prompts; 20 episodes x 5 queries per task (k0: 100 episodes; quick: 3) |
 """
 
 

@@ -69,7 +69,7 @@ def test_k0_quick_and_generation_groups_run(tiny_model, tmp_path):
         for v in VARIANTS:
             assert res["n-samples"][task_name(f, v, 0)]["original"] == 500
             for k in QUICK_SHOTS:
-                assert res["n-samples"][task_name(f, v, k, quick=True)]["original"] == 20
+                assert res["n-samples"][task_name(f, v, k, quick=True)]["original"] == 15
             for k in SHOTS:
                 assert "exact_match,none" in res["results"][task_name(f, v, k, gen=True)]
 
