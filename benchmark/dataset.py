@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from . import PUBLISHED_SEED, __version__
-from .generators import FAMILIES, SUITE_VERSION, VARIANTS, build_episode, get_family
+from .generators import FAMILIES, SUITE_VERSION, VARIANTS, get_family
+from .generators.core import distinct_episodes
 
 DEFAULT_EPISODES = 20
 DEFAULT_QUERIES = 5
@@ -77,9 +78,8 @@ class BuildSpec:
 def episodes(spec: BuildSpec):
     fam = get_family(spec.family)
     cfg = fam.config(spec.difficulty, **spec.overrides)
-    for index in range(spec.episodes):
-        yield build_episode(fam, spec.variant, cfg, seed=spec.seed, index=index,
-                            n_queries=spec.queries, pool_size=spec.pool)
+    yield from distinct_episodes(fam, spec.variant, cfg, seed=spec.seed, n_episodes=spec.episodes,
+                                 n_queries=spec.queries, pool_size=spec.pool)
 
 
 def rows(spec: BuildSpec) -> Iterator[dict]:

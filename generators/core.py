@@ -152,15 +152,17 @@ def _fresh(rng: random.Random, draw, taken: set, what: str) -> Hashable:
 
 
 def build_episode(family: Family, variant: str, cfg: Any, *, seed: int, index: int,
-                  n_queries: int, pool_size: int, gold_index: int | None = None) -> Episode:
+                  n_queries: int, pool_size: int, gold_index: int | None = None,
+                  redraw: int = 0) -> Episode:
     """Build one episode: a pure function of its arguments (and SUITE_VERSION).
 
     ``gold_index`` forces which member of the candidate tuple is the gold rule; it exists
     for the exchangeability test (nothing but the labels and demos may change with it).
+    ``redraw`` > 0 draws a different episode for the same index (see ``distinct_episodes``).
     """
     if variant not in VARIANTS:
         raise ValueError(f"variant={variant!r} is not one of {VARIANTS}")
-    ident = (SUITE_VERSION, family.name, variant, cfg.difficulty, seed, index)
+    ident = (SUITE_VERSION, family.name, variant, cfg.difficulty, seed, index) + ((redraw,) if redraw else ())
     head_rng = item_rng(*ident, "agree")
     j = head_rng.randint(0, family.max_agree.get(variant, 0))
     taken: set = set()
@@ -195,6 +197,27 @@ def build_episode(family: Family, variant: str, cfg: Any, *, seed: int, index: i
     demos = tuple(Demo(family.render_input(x), family.apply(gold, x, cfg)) for x in pool)
     return Episode(family.name, variant, cfg.difficulty, seed, index, demos, tuple(queries),
                    tuple(pool), tuple(query_inputs), family.rule_key(gold))
+
+
+def distinct_episodes(family: Family, variant: str, cfg: Any, *, seed: int, n_episodes: int,
+                      n_queries: int, pool_size: int):
+    """Episodes 0..n-1 of a set, no two of which share a gold rule (for the ood variants).
+
+    An episode whose rule an earlier one already used is redrawn, so a set's first n episodes
+    do not depend on how many follow. The id twins' rule spaces are smaller than a set, so
+    their rules necessarily repeat.
+    """
+    seen: set[str] = set()
+    for index in range(n_episodes):
+        for redraw in range(1000):
+            ep = build_episode(family, variant, cfg, seed=seed, index=index, n_queries=n_queries,
+                               pool_size=pool_size, redraw=redraw)
+            if variant != "ood" or ep.rule_key not in seen:
+                break
+        else:  # pragma: no cover - 1000 redraws means the space is smaller than the set
+            raise GenerationError(f"{family.name}/{variant}: cannot find {n_episodes} distinct rules")
+        seen.add(ep.rule_key)
+        yield ep
 
 
 def _candidate_tuple(family: Family, variant: str, cfg: Any, rng: random.Random, head: list) -> list:

@@ -164,3 +164,11 @@ def test_unknown_family_names_close_matches():
 def test_rows_are_json_clean():
     row = next(rows(BuildSpec("cipher", "ood", episodes=1)))
     assert json.loads(json.dumps(row)) == row
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_no_two_ood_episodes_of_a_set_share_a_rule(family):
+    from ood_icl.dataset import episodes
+
+    keys = [ep.rule_key for ep in episodes(BuildSpec(family, "ood", seed=SEED, episodes=300))]
+    assert len(set(keys)) == len(keys)
