@@ -9,37 +9,15 @@ import sys
 from pathlib import Path
 
 from . import PUBLISHED_SEED
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2 (argparse prints the whole usage too)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+from ._args import OneLineParser as _Parser
+from ._args import names as _names
+from ._args import nonneg_int as _nonneg_int
+from ._args import pos_int as _pos_int
 
 
 def _fail(prog: str, message: str) -> int:
     print(f"{prog}: error: {message}", file=sys.stderr)
     return 2
-
-
-def _nonneg_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative")
-    return value
-
-
-def _pos_int(text: str) -> int:
-    value = _nonneg_int(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _names(text: str) -> list[str]:
-    return [t for t in text.replace(",", " ").split() if t]
 
 
 def build_parser() -> argparse.ArgumentParser:
