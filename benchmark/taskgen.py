@@ -65,6 +65,8 @@ metric_list:
   - metric: exact_match
     aggregation: mean
     higher_is_better: true
+    # The prompt ends with "->", so a model answers " y": compare without the surrounding spaces.
+    regexes_to_ignore: ['^\\s+', '\\s+$']
 """
 
 

@@ -1,0 +1,109 @@
+"""The summary columns, shared by the Markdown table and the HTML page."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import PUBLISHED_SEED
+from .generators import FAMILIES
+from .leaderboard_stats import NA, Estimate, Stats
+from .taskgen import TASK_VERSION
+
+
+@dataclass(frozen=True)
+class Entry:
+    record: dict
+    stats: Stats
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    help: str
+    cell: Callable[[Entry], tuple[float | str, str]]  # -> (sort value, text)
+    numeric: bool = True
+
+
+def fmt(e: Estimate, digits: int = 2, signed: bool = False) -> str:
+    if not e.ok:
+        return "—"
+    spec = f"{'+' if signed else ''}.{digits}f"
+    return f"{e.value:{spec}} [{e.lo:{spec}}, {e.hi:{spec}}]"
+
+
+def fmt_budget(e: Estimate, budgets: tuple) -> str:
+    """Example equivalence: censored ends shown as <first / >last budget."""
+    if not e.ok or not budgets:
+        return "—"
+
+    def one(x: float) -> str:
+        if x < budgets[0] * 0.999:
+            return f"<{budgets[0]}"
+        if x > budgets[-1] * 1.001:
+            return f">{budgets[-1]}"
+        return f"{x:.0f}" if x >= 10 else f"{x:.1f}"
+
+    return f"{e.note or one(e.value)} [{one(e.lo)}, {one(e.hi)}]"
+
+
+def _num(e: Estimate) -> float:
+    return e.value if e.ok else math.nan
+
+
+def seed_label(record: dict) -> str:
+    if record["private_seed"]:
+        return "private"
+    return "published" if record["seed"] == PUBLISHED_SEED else f"seed {record['seed']}"
+
+
+def notes(entry: Entry) -> list[str]:
+    """Why a row is not directly comparable with the others."""
+    r, out = entry.record, []
+    if r["task_version"] != TASK_VERSION:
+        out.append(f"task version {r['task_version']} (current {TASK_VERSION})")
+    if r["sizes"] != {"difficulty": 2, "episodes": 20, "queries": 5}:
+        s = r["sizes"]
+        out.append(f"{s['episodes']} episodes x {s['queries']} queries, difficulty {s['difficulty']}")
+    missing = sorted(set(FAMILIES) - set(entry.stats.families))
+    if missing:
+        out.append(f"{len(FAMILIES) - len(missing)} of {len(FAMILIES)} families (without "
+                   + (", ".join(missing) if len(missing) <= 3 else f"{', '.join(missing[:3])}, ...") + ")")
+    return out
+
+
+def _params(entry: Entry) -> tuple[float, str]:
+    n = entry.record["model"].get("num_parameters")
+    if not isinstance(n, (int, float)) or isinstance(n, bool) or n <= 0:
+        return math.nan, "—"
+    for div, unit in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if n >= div:
+            return float(n), f"{n / div:.3g}{unit}"
+    return float(n), str(int(n))
+
+
+COLUMNS = (
+    Column("name", "Entry", "model or reference", lambda e: (e.record["name"].lower(), e.record["name"]), False),
+    Column("params", "Params", "parameters (from lm-eval)", _params),
+    Column("gain_ood", "Gain (ood)", "(acc - chance) / (ideal - chance) on novel tasks, k = 1, 4, 16",
+           lambda e: (_num(e.stats.gain.get("ood", NA)), fmt(e.stats.gain.get("ood", NA)))),
+    Column("gain_id", "Gain (id)", "the same on the familiar twins",
+           lambda e: (_num(e.stats.gain.get("id", NA)), fmt(e.stats.gain.get("id", NA)))),
+    Column("gap", "OOD gap", "gain(id) - gain(ood): what novelty costs",
+           lambda e: (_num(e.stats.gap), fmt(e.stats.gap, signed=True))),
+    Column("icl_ft", "ICL − FT", "in-context minus fine-tuning accuracy at the same k (ood, mean over k)",
+           lambda e: (_num(e.stats.icl_minus_ft), fmt(e.stats.icl_minus_ft, signed=True))),
+    Column("equiv", "FT examples ≡ ICL@16", "fine-tuning budget matching in-context accuracy at the largest k (ood)",
+           lambda e: (_num(e.stats.equivalence), fmt_budget(e.stats.equivalence, e.stats.ft_budgets))),
+    Column("gen", "Gen EM", "exact match of the generation tasks", lambda e: (_num(e.stats.gen), fmt(e.stats.gen))),
+    Column("seed", "Seed", "published seed, or a maintainers' private seed",
+           lambda e: (seed_label(e.record), seed_label(e.record)), False),
+)
+
+
+def sort_key(entry: Entry) -> tuple:
+    """Default order: gain on novel tasks, best first; rows without it last."""
+    g = _num(entry.stats.gain.get("ood", NA))
+    return (0 if math.isfinite(g) else 1, -g if math.isfinite(g) else 0.0, entry.record["name"].lower())

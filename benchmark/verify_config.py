@@ -1,0 +1,141 @@
+"""The official task set and configs, read from the YAML the suite ships (taskgen.render_all()).
+
+lm-eval records each leaf task's resolved config in ``configs``: the YAML keys after
+``include:`` merging, ``!function`` hooks replaced by their source text, ``metadata`` merged
+with ``--metadata`` and the model arguments.  ``check_config`` compares a recorded config
+with the official one key by key; nothing recorded is ever executed.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import yaml
+
+from . import tasks as _tasks
+from .taskgen import TASK_VERSION, render_all
+
+# Recorded keys that cannot move a score (num_fewshot is 0, so the few-shot settings are unused).
+_IGNORED = {"fewshot_config", "fewshot_delimiter", "should_decontaminate", "doc_to_decontamination_query",
+            "metadata", "task_alias", "group_alias", "tag"}
+_FUNCTIONS = {"utils.load": _tasks.load, "utils.doc_to_text": _tasks.doc_to_text}
+_DEFAULTS = {"description": "", "repeats": 1, "unsafe_code": False}
+SIZE_KEYS = ("difficulty", "episodes", "queries")
+FT_RE = re.compile(r"^ood_icl_(?P<family>[a-z0-9_]+)_(?P<variant>ood|id)_ft(?P<k>0|[1-9][0-9]{0,5})$")
+
+
+@dataclass(frozen=True)
+class Function:
+    """A ``!function`` hook named in the YAML."""
+
+    name: str
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+_Loader.add_constructor("!function", lambda loader, node: Function(loader.construct_scalar(node)))
+
+
+@dataclass(frozen=True)
+class OfficialTask:
+    name: str
+    family: str
+    variant: str
+    k: int
+    gen: bool
+    config: dict  # merged YAML (without metadata), Function markers for hooks
+
+
+@dataclass(frozen=True)
+class Official:
+    tasks: dict[str, OfficialTask]
+    groups: dict[str, tuple[str, ...]]
+    metadata: dict  # the template's metadata: version, seed, difficulty, episodes, queries
+    required: frozenset[str]  # the leaves of the default group ``ood_icl``
+
+
+@lru_cache(maxsize=1)
+def official() -> Official:
+    """The suite as the shipped YAML defines it (regenerated from the family registry)."""
+    files = {name: yaml.load(text, Loader=_Loader) for name, text in render_all().items()}
+
+    def merged(name: str) -> dict:
+        cfg = dict(files[name])
+        base = cfg.pop("include", None)
+        return {**merged(base), **cfg} if base else cfg
+
+    tasks, groups = {}, {}
+    metadata = {}
+    for name, cfg in files.items():
+        if "group" in cfg:
+            groups[cfg["group"]] = tuple(cfg["task"])
+        elif "task" in cfg:
+            full = merged(name)
+            metadata = full.pop("metadata")
+            kw = full["dataset_kwargs"]
+            tasks[full["task"]] = OfficialTask(full["task"], kw["family"], kw["variant"], kw["k"],
+                                               full["output_type"] == "generate_until", full)
+
+    def leaves(name: str) -> set[str]:
+        return set().union(*(leaves(m) for m in groups[name])) if name in groups else {name}
+
+    return Official(tasks, groups, metadata, frozenset(leaves("ood_icl")))
+
+
+def function_source(marker: Function) -> str:
+    return inspect.getsource(_FUNCTIONS[marker.name])
+
+
+def check_config(recorded: dict, expected: dict, add) -> None:
+    """Compare a recorded leaf config with the official one; ``add(code, detail)`` per difference."""
+    for key, want in expected.items():
+        if key in _IGNORED:
+            continue
+        if isinstance(want, Function):
+            want = function_source(want)
+        have = recorded.get(key, _DEFAULTS.get(key))
+        if have != want:
+            add("config-mismatch", f"{key} = {_short(have)}, official {_short(want)}")
+    for key, have in recorded.items():
+        if key in expected or key in _IGNORED:
+            continue
+        if key in _DEFAULTS:
+            if have != _DEFAULTS[key]:
+                add("config-mismatch", f"{key} = {_short(have)}, official {_short(_DEFAULTS[key])}")
+        elif have not in (None, "", [], {}):
+            add("config-mismatch", f"{key} = {_short(have)} is not in the official config")
+
+
+def check_metadata(meta, sizes: dict, add) -> None:
+    """The recorded metadata: the official version, an integer seed, the official data sizes."""
+    if not isinstance(meta, dict):
+        add("config-mismatch", "metadata is missing")
+        return
+    version = meta.get("version")
+    if not _is_number(version) or float(version) != TASK_VERSION:
+        add("version-mismatch", f"metadata.version = {_short(version)}, official {TASK_VERSION}")
+    if not _is_int(meta.get("seed")):
+        add("config-mismatch", f"metadata.seed = {_short(meta.get('seed'))} is not an integer")
+    for key in SIZE_KEYS:
+        if not _is_int(meta.get(key)) or meta[key] < 1:
+            add("config-mismatch", f"metadata.{key} = {_short(meta.get(key))} is not a positive integer")
+        elif sizes.get(key) is not None and meta[key] != sizes[key]:
+            add("nonstandard-size", f"metadata.{key} = {meta[key]}, official {sizes[key]}")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,177 @@
+"""Per-document checks of one task's logged samples against the regenerated rows.
+
+For every doc: the logged doc, target and prompt equal what the official loader and prompt
+give for the recorded seed; the three hashes are lm-eval's (``hash_string`` over the same
+serialisations); and each metric is recomputed from the logged responses exactly as
+lm-eval's ``ConfigurableTask.process_results`` does (numpy argmax, ties to the first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .generators import render_prompt
+from .verify_io import shown
+
+MC_METRICS = ("acc", "acc_norm")
+GEN_METRICS = ("exact_match",)
+_DETAILS = 3  # examples kept per (reason) before counting the rest
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def doc_hash(doc: dict) -> str:
+    """lm-eval's doc_hash: the doc as ``json.dumps(indent=2, ensure_ascii=False)``."""
+    return sha256(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+@dataclass
+class DocCheck:
+    """What one task's samples gave: per-doc scores (by doc_id), hashes in file order, problems."""
+
+    scores: dict[str, list]
+    hashes: list[str] = field(default_factory=list)
+    problems: dict[str, list[str]] = field(default_factory=dict)  # code -> details
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, code: str, detail: str) -> None:
+        self.counts[code] = self.counts.get(code, 0) + 1
+        if len(self.problems.setdefault(code, [])) < _DETAILS:
+            self.problems[code].append(detail)
+
+
+def expected_docs(rows: tuple, k: int) -> list[dict]:
+    """The docs the official loader gives: each row with its first k demos."""
+    return [dict(row, demos=[dict(d) for d in row["demos"][:k]]) for row in rows]
+
+
+def check_samples(samples: list, docs: list[dict], *, gen: bool, gen_kwargs: dict | None) -> DocCheck:
+    metrics = GEN_METRICS if gen else MC_METRICS
+    out = DocCheck({m: [None] * len(docs) for m in metrics})
+    seen: set[int] = set()
+    for line, sample in enumerate(samples, 1):
+        where = f"line {line}"
+        if not isinstance(sample, dict):
+            out.add("malformed-sample", f"{where}: not an object")
+            continue
+        doc_id = sample.get("doc_id")
+        if not isinstance(doc_id, int) or isinstance(doc_id, bool):
+            out.add("malformed-sample", f"{where}: doc_id {shown(doc_id)}")
+            continue
+        if not 0 <= doc_id < len(docs):
+            out.add("unknown-doc", f"doc_id {doc_id} outside 0..{len(docs) - 1}")
+            continue
+        if doc_id in seen:
+            out.add("duplicate-doc", f"doc_id {doc_id} logged twice")
+            continue
+        seen.add(doc_id)
+        hashes = [sample.get(key) for key in ("doc_hash", "prompt_hash", "target_hash")]
+        if not all(isinstance(h, str) for h in hashes):
+            out.add("malformed-sample", f"doc {doc_id}: hashes missing")
+            continue
+        out.hashes.append("".join(hashes))
+        values = _check_one(out, sample, docs[doc_id], doc_id, gen, gen_kwargs)
+        if values is not None:
+            for metric in metrics:
+                out.scores[metric][doc_id] = values[metric]
+    missing = [i for i in range(len(docs)) if i not in seen]
+    if missing:
+        out.add("missing-doc", f"{len(missing)} of {len(docs)} docs not logged (first: {missing[:5]})")
+    return out
+
+
+def _check_one(out: DocCheck, s: dict, doc: dict, doc_id: int, gen: bool, gen_kwargs) -> dict | None:
+    where = f"doc {doc_id}"
+    logged = s.get("doc")
+    if logged != doc:
+        seed = logged.get("seed") if isinstance(logged, dict) else None
+        hint = f" (it is from seed {shown(seed, 24)}, the run records seed {doc['seed']})" \
+            if seed != doc["seed"] else ""
+        out.add("doc-mismatch", f"{where}: logged doc differs from the regenerated row{hint}")
+    if s["doc_hash"] != doc_hash(doc):
+        out.add("doc-mismatch", f"{where}: doc_hash is not the regenerated doc's")
+    target = doc["answer"] if gen else str(doc["label"])
+    if s.get("target") != target:
+        out.add("target-mismatch", f"{where}: target {shown(s.get('target'), 40)}, expected {target!r}")
+    if s["target_hash"] != sha256(target):
+        out.add("target-mismatch", f"{where}: target_hash is not the gold target's")
+    prompt = render_prompt(doc["demos"], doc["query"])
+    if s["prompt_hash"] != sha256(prompt):
+        out.add("prompt-mismatch", f"{where}: prompt_hash is not the official prompt's")
+    if gen:
+        want_args = {"gen_args_0": {"arg_0": prompt, "arg_1": gen_kwargs}}
+    else:
+        want_args = {f"gen_args_{i}": {"arg_0": prompt, "arg_1": " " + c} for i, c in enumerate(doc["choices"])}
+    if s.get("arguments") != want_args:
+        out.add("prompt-mismatch", f"{where}: request arguments differ from the official prompt and choices")
+    if s.get("filter") != "none":
+        out.add("config-mismatch", f"{where}: filter {shown(s.get('filter'), 30)}, official 'none'")
+    metrics = GEN_METRICS if gen else MC_METRICS
+    if s.get("metrics") != list(metrics):
+        out.add("config-mismatch", f"{where}: metrics {shown(s.get('metrics'), 40)}, official {list(metrics)}")
+    values = _score_gen(out, s, doc, where) if gen else _score_mc(out, s, doc, where)
+    if values is None:
+        return None
+    for metric, value in values.items():
+        logged = s.get(metric)
+        if not _is_number(logged) or logged != value:
+            out.add("metric-mismatch", f"{where}: {metric} logged {shown(logged, 20)}, recomputed {value}")
+    return values
+
+
+def _score_mc(out: DocCheck, s: dict, doc: dict, where: str) -> dict | None:
+    resps, filtered = s.get("resps"), s.get("filtered_resps")
+    n = len(doc["choices"])
+    if not (isinstance(resps, list) and isinstance(filtered, list) and len(resps) == n and len(filtered) == n):
+        out.add("response-malformed", f"{where}: expected {n} responses (one per choice)")
+        return None
+    lls = []
+    for raw, kept in zip(resps, filtered):
+        if not (isinstance(raw, list) and len(raw) == 1 and raw[0] == kept):
+            out.add("response-malformed", f"{where}: filtered_resps is not the first of resps")
+            return None
+        if not (isinstance(kept, list) and len(kept) == 2 and all(isinstance(x, str) for x in kept)
+                and kept[1] in ("True", "False")):
+            out.add("response-malformed", f"{where}: response {shown(kept, 40)} is not [loglikelihood, is_greedy]")
+            return None
+        try:
+            ll = float(kept[0])
+        except ValueError:
+            ll = math.nan
+        if math.isnan(ll) or ll > 0.0 or len(kept[0]) > 40:
+            out.add("out-of-range", f"{where}: loglikelihood {shown(kept[0], 30)} is not a number <= 0")
+            return None
+        lls.append(ll)
+    lls_arr = np.array(lls, dtype=np.float64)
+    lengths = np.array([float(len(c)) for c in doc["choices"]])
+    label = doc["label"]
+    return {"acc": 1.0 if int(np.argmax(lls_arr)) == label else 0.0,
+            "acc_norm": 1.0 if int(np.argmax(lls_arr / lengths)) == label else 0.0}
+
+
+def _score_gen(out: DocCheck, s: dict, doc: dict, where: str) -> dict | None:
+    resps, filtered = s.get("resps"), s.get("filtered_resps")
+    if not (isinstance(resps, list) and len(resps) == 1 and isinstance(resps[0], list) and len(resps[0]) == 1
+            and isinstance(resps[0][0], str) and filtered == [resps[0][0]]):
+        out.add("response-malformed", f"{where}: expected one generated string, filtered_resps its copy")
+        return None
+    return {"exact_match": 1.0 if _strip(resps[0][0]) == _strip(doc["answer"]) else 0.0}
+
+
+def _strip(text: str) -> str:
+    """The official gen tasks' ``regexes_to_ignore`` (taskgen._GEN), applied as lm-eval does."""
+    for pattern in (r"^\s+", r"\s+$"):
+        text = re.sub(pattern, "", text)
+    return text
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

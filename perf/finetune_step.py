@@ -1,0 +1,108 @@
+"""How much does the fine-tuning step cost beyond the model's own forward and backward?
+
+python perf/finetune_step.py [--model PATH] [--method lora|full] [--budgets 1,4,16] [--threads 1]
+                             [--repeats 5] [--episodes 1] [--dtype bfloat16]
+
+1. One optimizer step of the baseline on one episode's batch (every budget's demos, one
+   adapter per budget, as ``ood-icl finetune`` trains them) against a raw forward + backward
+   of the same rows through the same model (Hugging Face ``labels=`` loss, one adapter, no
+   optimizer).  Median over ``--repeats``.  Goal: step / raw <= 1.3.
+2. A whole run's wall time (``finetune_tasks`` on ``--episodes`` episodes of cipher_ood,
+   model loading included) and the time per episode.
+
+Timings on a shared CPU are noisy: both measurements of (1) alternate in the same process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from ood_icl.finetune import FinetuneConfig, cell_episodes, finetune_tasks
+from ood_icl.finetune_train import Learner, Recipe, Run, train, unit_generator
+from ood_icl.model import default_model_path
+
+
+def _raw_step(learner: Learner, pairs: list, slot: str | None) -> None:
+    """The model's own forward + backward (labels = continuation tokens), nothing else."""
+    pad = learner.tokenizer.pad_token_id or 0
+    seqs = [ctx + cont for ctx, cont in pairs]
+    width = max(map(len, seqs))
+    ids = torch.full((len(seqs), width), pad)
+    labels = torch.full((len(seqs), width), -100)
+    mask = torch.zeros((len(seqs), width), dtype=torch.long)
+    for b, ((ctx, cont), seq) in enumerate(zip(pairs, seqs)):
+        ids[b, :len(seq)] = torch.tensor(seq)
+        labels[b, len(ctx):len(seq)] = torch.tensor(cont)
+        mask[b, :len(seq)] = 1
+    if slot is not None:
+        learner.model.set_adapter(slot)
+    autocast = torch.autocast("cpu", dtype=learner.dtype) if learner._autocast else torch.autocast("cpu", enabled=False)
+    with autocast:
+        loss = learner.model(input_ids=ids, attention_mask=mask, labels=labels).loss
+    loss.backward()
+    for p in learner.model.parameters():
+        p.grad = None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default=None)
+    ap.add_argument("--method", choices=("lora", "full"), default="lora")
+    ap.add_argument("--budgets", default="1,4,16")
+    ap.add_argument("--dtype", default="bfloat16")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--episodes", type=int, default=1, help="for the whole-run timing (0: skip it)")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    model = args.model or str(default_model_path())
+    budgets = tuple(int(b) for b in args.budgets.split(","))
+    lora = args.method == "lora"
+
+    learner = Learner(model, args.method, slots=len(budgets) if lora else 1, dtype=args.dtype)
+    config = FinetuneConfig(model=model, cells=(("cipher", "ood"),), budgets=budgets, method=args.method)
+    ep = cell_episodes(config, "cipher", "ood")[0]
+    demos = learner.encode_demos(ep.demos[:max(budgets)])
+    # LoRA trains every budget in one batch; full fine-tuning trains the largest budget alone
+    groups = [budgets] if lora else [budgets[-1:]]
+    rows = [p for b in groups[0] for p in demos[:b]]
+    tokens = sum(len(c) + len(o) for c, o in rows)
+
+    # the loop's own iterations, timed between the checkpoint callbacks (one step each)
+    marks: list[float] = []
+    runs = [Run(learner.slots[i] if lora else None, tuple(demos[:b]), Recipe(lr=1e-4, steps=args.repeats + 2),
+                unit_generator(0, 0, "cipher", "ood", 0, b)) for i, b in enumerate(groups[0])]
+    train(learner, runs, checkpoints=range(1, args.repeats + 3), on_checkpoint=lambda s: marks.append(time.perf_counter()))
+    steps = [b - a for a, b in zip(marks[1:], marks[2:])]  # the first step warms up
+    _raw_step(learner, rows, learner.slots[0])  # warm-up
+    raw = []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        _raw_step(learner, rows, learner.slots[0])
+        raw.append(time.perf_counter() - start)
+    step, raw_t = statistics.median(steps), statistics.median(raw)
+    print(f"{args.method} {args.dtype}, {args.threads} thread(s), batch {len(rows)} rows / {tokens} tokens "
+          f"(budgets {','.join(map(str, groups[0]))}), median of {args.repeats}")
+    print(f"  optimizer step (forward, backward, per-run clip, AdamW): {step * 1000:8.1f} ms")
+    print(f"  raw forward + backward of the same rows (HF labels loss): {raw_t * 1000:8.1f} ms")
+    print(f"  ratio step / raw: {step / raw_t:.2f}  (goal <= 1.3)")
+
+    if args.episodes:
+        with tempfile.TemporaryDirectory(prefix="ft-perf-") as tmp:
+            cfg = FinetuneConfig(model=model, cells=(("cipher", "ood"),), budgets=budgets, method=args.method,
+                                 episodes=args.episodes, dtype=args.dtype, threads=args.threads)
+            start = time.perf_counter()
+            finetune_tasks(cfg, Path(tmp), progress=False)
+            wall = time.perf_counter() - start
+        print(f"whole run: cipher_ood x {args.episodes} episode(s) x budgets {args.budgets}: {wall:.1f} s wall "
+              f"(model load included; {wall / args.episodes:.1f} s per episode)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Shared by test_verify, test_leaderboard and test_page: one small real lm_eval run per process,
+a fine-tuning folder in lm-eval's schema derived from it, and synthetic records.
+
+The run is the whole default group (plus one k0 and one generation task) on the tiny model with a
+"private" seed and 2 episodes x 2 queries, so verification is exercised on real lm_eval output
+in well under a minute.  It is cached per process, so the test files share it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TASK_DIR = REPO / "task_yaml"
+LM_EVAL = str(Path(sys.executable).with_name("lm_eval"))
+PRIVATE_SEED = 4242
+SMALL = {"seed": PRIVATE_SEED, "episodes": 2, "queries": 2}
+TASKS = "ood_icl,ood_icl_cipher_ood_k0,ood_icl_cipher_ood_k1_gen"
+
+_RUNS: dict[str, Path] = {}
+
+
+def small_run(model: Path, base: Path) -> Path:
+    """The lm_eval --output_path folder of the small run (made once per process)."""
+    key = str(model)
+    if key not in _RUNS:
+        out = base / "lb-small-run"
+        cmd = [LM_EVAL, "--model", "hf", "--model_args", f"pretrained={model},dtype=float32",
+               "--tasks", TASKS, "--include_path", str(TASK_DIR), "--device", "cpu", "--batch_size", "32",
+               "--output_path", str(out), "--log_samples", "--metadata", json.dumps(SMALL)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, HF_HUB_OFFLINE="1"))
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        _RUNS[key] = out
+    return _RUNS[key]
+
+
+def run_dir(out: Path) -> Path:
+    """The model subfolder lm_eval wrote into (results + samples)."""
+    (results,) = out.rglob("results_*.json")
+    return results.parent
+
+
+def copy_run(out: Path, dest: Path) -> Path:
+    """A private copy of the run's model folder, returned as the folder holding the files."""
+    shutil.copytree(run_dir(out), dest)
+    return dest
+
+
+def make_ft_folder(icl_out: Path, dest: Path, budgets=(0, 1, 4)) -> Path:
+    """The fine-tuning baseline's own writer (finetune.write_results) fed with the run's k1 log-likelihoods.
+
+    The queries and choices of the k1 docs are those of the k0 docs, so their logged responses serve
+    as the fine-tuned model's: the folder has the baseline's exact schema, docs (the k0 docs) and
+    prompts, without training anything.
+    """
+    from ood_icl.finetune import FinetuneConfig, write_results
+    from ood_icl.finetune_results import RunState, task_name
+    from ood_icl.generators import FAMILIES, VARIANTS
+
+    src = run_dir(icl_out)
+    cells = tuple((f, v) for f in sorted(FAMILIES) for v in VARIANTS
+                  if any(src.glob(f"samples_ood_icl_{f}_{v}_k1_2*.jsonl")))
+    config = FinetuneConfig(model="tiny-ft", cells=cells, budgets=tuple(budgets), seed=SMALL["seed"],
+                            episodes=SMALL["episodes"], queries=SMALL["queries"])
+    state = RunState(dest)
+    state.start(config.record())
+    for family, variant in cells:
+        (path,) = src.glob(f"samples_ood_icl_{family}_{variant}_k1_2*.jsonl")
+        by_episode: dict = {}
+        for sample in map(json.loads, path.read_text().splitlines()):
+            responses = [[float(ll), greedy == "True"] for ll, greedy in sample["filtered_resps"]]
+            by_episode.setdefault(sample["doc"]["episode"], {})[sample["doc"]["query_index"]] = responses
+        for budget in budgets:
+            for episode, queries in by_episode.items():
+                state.save(task_name(family, variant, budget), episode, {
+                    "unit": [family, variant, episode, budget], "responses": [queries[q] for q in sorted(queries)],
+                    "train": {"loss_before": 1.0, "loss_after": 0.5} if budget else None})
+    write_results(config, state)
+    return dest
+
+
+def synthetic_record(name: str, *, seed: int = PRIVATE_SEED, episodes: int = 4, queries: int = 2,
+                     icl_p: dict | None = None, ft_p: dict | None = None, families=None, rng_seed: int = 0) -> dict:
+    """A model record with random per-doc correctness at given accuracies (per k), no lm_eval needed."""
+    from ood_icl.leaderboard_record import SCHEMA, reference_records, seed_commitment, slug
+    from ood_icl.taskgen import TASK_VERSION
+
+    icl_p = icl_p or {0: 0.3, 1: 0.5, 4: 0.7, 16: 0.9}
+    ft_p = ft_p or {}
+    ideal_rec, chance_rec = reference_records(seed=seed, episodes=episodes, queries=queries,
+                                              extra_ks=tuple(ft_p), families=families)
+    rng = random.Random(rng_seed)
+    series = []
+    for fam in sorted(chance_rec["chance"]):
+        for variant in ("ood", "id"):
+            for method, table in (("icl", icl_p), ("ft", ft_p)):
+                for k, p in table.items():
+                    bits = "".join("1" if rng.random() < p else "0" for _ in range(episodes * queries))
+                    series.append({"task": f"ood_icl_{fam}_{variant}_{'k' if method == 'icl' else 'ft'}{k}",
+                                   "family": fam, "variant": variant, "k": k, "method": method, "metric": "acc",
+                                   "correct": bits, "task_hash": "0" * 64})
+    return {"schema": SCHEMA, "name": name, "slug": slug(name), "kind": "model", "submitted": "2026-01-01",
+            "ood_icl_version": "0", "suite_version": "1", "task_version": TASK_VERSION, "seed": seed,
+            "seed_sha256": seed_commitment(seed), "private_seed": False,
+            "sizes": {"difficulty": 2, "episodes": episodes, "queries": queries},
+            "model": {"model_name": name, "num_parameters": 1000}, "finetune": None,
+            "chance": chance_rec["chance"], "ideal": ideal_rec["ideal"], "series": series}

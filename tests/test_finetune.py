@@ -1,0 +1,228 @@
+"""The matched fine-tuning baseline on the tiny random model: schema, hashes, resume, scale-out."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ood_icl.dataset import BuildSpec, episodes
+from ood_icl.finetune import FinetuneConfig, cell_episodes, finetune_tasks, main, resolve_tasks
+from ood_icl.finetune_results import STATE_DIR, sanitize_model_name
+from ood_icl.finetune_train import RECIPES, Learner, Recipe, Run, recipe_for, score_episode, train, unit_generator
+
+TASK_DIR = Path(__file__).resolve().parent.parent / "task_yaml"
+CELLS = (("cipher", "ood"), ("label_map", "id"))
+ENV = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", OMP_NUM_THREADS="1")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Runs set torch's thread count (the last float bits depend on it): restore it for other modules."""
+    import torch
+
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
+def _config(model: Path, **kw) -> FinetuneConfig:
+    base = dict(model=str(model), cells=CELLS, budgets=(0, 1, 4), episodes=2, dtype="float32")
+    return FinetuneConfig(**{**base, **kw})
+
+
+def _cli_args(model: Path, out: Path) -> list[str]:
+    return ["--model", str(model), "--tasks", "cipher_ood,label_map_id", "--budgets", "0,1,4", "--episodes", "2",
+            "--dtype", "float32", "--output-path", str(out), "--quiet"]
+
+
+def _outputs(root: Path) -> dict[str, bytes]:
+    """The final files, their timestamp taken out of the name."""
+    return {re.sub(r"_\d{4}-\d\d-\d\dT[\d.-]+(?=\.json)", "", p.name): p.read_bytes()
+            for p in root.rglob("*") if p.is_file() and STATE_DIR not in p.parts}
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def reference(tiny_model, tmp_path_factory) -> Path:
+    """An uninterrupted single-process LoRA run: 2 tasks x 2 episodes x budgets 0, 1, 4."""
+    out = tmp_path_factory.mktemp("ft-ref")
+    finetune_tasks(_config(tiny_model), out, progress=False)
+    return out
+
+
+def test_lora_run_writes_lm_eval_schema(reference, tiny_model):
+    (path,) = reference.rglob("results_*.json")
+    res = json.loads(path.read_text())
+    assert path.parent.name == sanitize_model_name(str(tiny_model))
+    tasks = {f"ood_icl_{f}_{v}_ft{b}" for f, v in CELLS for b in (0, 1, 4)}
+    for key in ("results", "configs", "versions", "n-shot", "n-samples", "task_hashes"):
+        assert set(res[key]) == tasks, key
+    for task in tasks:
+        r = res["results"][task]
+        assert list(r) == ["name", "alias", "sample_len", "acc,none", "acc_stderr,none", "acc_norm,none",
+                           "acc_norm_stderr,none"]
+        assert res["n-samples"][task] == {"original": 10, "effective": 10}
+        cfg = res["configs"][task]
+        assert cfg["dataset_kwargs"]["k"] == 0 and cfg["dataset_kwargs"]["budget"] == int(task.rsplit("ft", 1)[1])
+        assert {"version", "seed", "difficulty", "episodes", "queries"} <= set(cfg["metadata"])
+        assert cfg["metadata"]["seed"] == 2026 and cfg["metadata"]["episodes"] == 2
+        samples = _lines(next(reference.rglob(f"samples_{task}_*.jsonl")))
+        assert [s["doc_id"] for s in samples] == list(range(10))
+        assert r["acc,none"] == sum(s["acc"] for s in samples) / 10
+    assert res["config"]["method"] == "lora" and res["config"]["recipes"]["4"] == {
+        "lr": RECIPES[("lora", 4)].lr, "steps": RECIPES[("lora", 4)].steps, "batch": 16, "warmup": 0,
+        "weight_decay": 0.0, "max_grad_norm": 1.0}
+    assert res["config"]["seeds"] == {"data": 2026, "train": 0}
+    assert res["config"]["device"] == "cpu" and res["config"]["dtype"] == "float32"
+
+
+def test_training_lowers_the_train_loss(reference):
+    res = json.loads(next(reference.rglob("results_*.json")).read_text())
+    for task, log in res["train"].items():
+        if task.endswith("_ft0"):
+            assert log is None
+            continue
+        assert all(after < before for before, after in log["episodes"]), task
+
+
+def test_full_fine_tuning_on_two_episodes(tiny_model, tmp_path):
+    out = finetune_tasks(_config(tiny_model, method="full", cells=CELLS[:1], budgets=(1, 4)), tmp_path,
+                         progress=False)
+    res = json.loads(out.read_text())
+    assert res["config"]["method"] == "full" and res["config"]["lora"] is None
+    assert set(res["results"]) == {"ood_icl_cipher_ood_ft1", "ood_icl_cipher_ood_ft4"}
+    assert all(a < b for log in res["train"].values() for b, a in log["episodes"])
+
+
+def test_samples_and_hashes_equal_lm_evals_k0(reference, tiny_model, tmp_path):
+    """A real lm_eval run of the _k0 tasks, saved by lm-eval's own tracker: every sample line
+    of the untrained budget (ft0) equals it, the log-likelihoods up to float noise."""
+    import lm_eval
+    from lm_eval.loggers import EvaluationTracker
+    from lm_eval.tasks import TaskManager
+
+    k0 = [f"ood_icl_{f}_{v}_k0" for f, v in CELLS]
+    res = lm_eval.simple_evaluate(model="hf", model_args=f"pretrained={tiny_model},dtype=float32", tasks=k0,
+                                  limit=10, log_samples=True, device="cpu", batch_size=8,
+                                  task_manager=TaskManager(include_path=str(TASK_DIR), include_defaults=False))
+    samples = res.pop("samples")
+    tracker = EvaluationTracker(output_path=str(tmp_path))
+    tracker.general_config_tracker.model_name_sanitized = "lm_eval"
+    tracker.save_results_aggregated(results=res, samples=samples)
+    for task in k0:
+        tracker.save_results_samples(task_name=task, samples=samples[task])
+    theirs = json.loads(next(tmp_path.rglob("results_*.json")).read_text())
+    ours = json.loads(next(reference.rglob("results_*.json")).read_text())
+    for task in k0:
+        ft0 = task.replace("_k0", "_ft0")
+        assert ours["task_hashes"][ft0] == theirs["task_hashes"][task]
+        assert list(ours["results"][ft0]) == list(theirs["results"][task])
+        a = _lines(next(tmp_path.rglob(f"samples_{task}_*.jsonl")))
+        b = _lines(next(reference.rglob(f"samples_{ft0}_*.jsonl")))
+        assert len(a) == len(b) == 10
+        for x, y in zip(a, b):
+            assert list(x) == list(y)
+            for key in x:
+                if key in ("resps", "filtered_resps"):
+                    assert [float(r[0]) for r in x["filtered_resps"]] == pytest.approx(
+                        [float(r[0]) for r in y["filtered_resps"]], abs=1e-4)
+                else:
+                    assert x[key] == y[key], key
+
+
+def test_killed_run_resumes_to_identical_files(reference, tiny_model, tmp_path):
+    """SIGKILL after 5 of 12 unit files (mid-episode), then the same command again."""
+    killer = ("import os, signal, sys\n"
+              "from ood_icl import finetune_results as fr\n"
+              "save, n = fr.RunState.save, []\n"
+              "def dying_save(self, *a):\n"
+              "    save(self, *a); n.append(1)\n"
+              "    if len(n) == 5: os.kill(os.getpid(), signal.SIGKILL)\n"
+              "fr.RunState.save = dying_save\n"
+              "from ood_icl.finetune import main\n"
+              "sys.exit(main(sys.argv[1:]))\n")
+    proc = subprocess.run([sys.executable, "-c", killer, *_cli_args(tiny_model, tmp_path)], env=ENV,
+                          capture_output=True, text=True)
+    assert proc.returncode == -9, proc.stderr[-2000:]
+    assert not list(tmp_path.rglob("results_*.json"))
+    assert len(list(tmp_path.rglob("e0000*.json"))) == 5
+    assert main(_cli_args(tiny_model, tmp_path)) == 0
+    assert _outputs(tmp_path) == _outputs(reference)
+    assert main(_cli_args(tiny_model, tmp_path)) == 0  # a finished run only rewrites the same files
+    assert _outputs(tmp_path) == _outputs(reference)
+
+
+def test_two_process_accelerate_run_equals_one_process(reference, tiny_model, tmp_path):
+    accelerate = str(Path(sys.executable).with_name("accelerate"))
+    cmd = [accelerate, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
+           "--dynamo_backend", "no", "-m", "ood_icl.finetune", *_cli_args(tiny_model, tmp_path)]
+    proc = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ranks = {json.loads(p.read_text())["process"][0] for p in tmp_path.rglob("e0000*.json")}
+    assert ranks == {0, 1}  # the episodes were shared out
+    assert _outputs(tmp_path) == _outputs(reference)
+
+
+def test_runs_trained_together_equal_runs_trained_alone(tiny_model):
+    """One adapter per run in a shared batch: each run's training is its own."""
+    learner = Learner(str(tiny_model), "lora", slots=2, dtype="float32")
+    ep = next(episodes(BuildSpec("cipher", "ood", episodes=1)))
+    demos = learner.encode_demos(ep.demos)
+    runs = [Run(learner.slots[i], tuple(demos[:k]), Recipe(lr=3e-3, steps=5),
+                unit_generator(0, 2026, "cipher", "ood", 0, k)) for i, k in enumerate((2, 16))]
+    together = [log.loss_after for log in train(learner, runs)]
+    scores = score_episode(learner, ep, learner.slots)
+    for i, k in enumerate((2, 16)):
+        alone = Run(learner.slots[0], runs[i].pairs, runs[i].recipe, unit_generator(0, 2026, "cipher", "ood", 0, k))
+        (log,) = train(learner, [alone])
+        assert log.loss_after == pytest.approx(together[i], rel=1e-4)
+        got = [ll for q in score_episode(learner, ep, learner.slots[:1])[0] for ll, _ in q]
+        assert got == pytest.approx([ll for q in scores[i] for ll, _ in q], rel=1e-4, abs=1e-4)
+
+
+def test_a_longer_pool_extends_the_published_one():
+    config = FinetuneConfig(model="m", cells=(("list_fn", "ood"),), budgets=(1, 64), episodes=3)
+    published = list(episodes(BuildSpec("list_fn", "ood", episodes=3)))
+    for long, short in zip(cell_episodes(config, "list_fn", "ood"), published):
+        assert len(long.demos) == 64 and long.demos[:16] == short.demos and long.queries == short.queries
+
+
+def test_recipes_and_task_names():
+    assert recipe_for("lora", 16) == RECIPES[("lora", 16)]
+    assert recipe_for("lora", 8) == RECIPES[("lora", 4)]  # log-nearest, ties to the smaller budget
+    assert recipe_for("lora", 1000) == RECIPES[("lora", 256)]
+    assert resolve_tasks("ood_icl_cipher_ood_k4,cipher_ood,label_map") == (
+        ("cipher", "ood"), ("label_map", "ood"), ("label_map", "id"))
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--tasks", "cipher_odd"], "cipher_ood"),
+    (["--budgets", "1,x"], "--budgets"),
+    (["--budgets", "-1"], "--budgets"),
+    (["--method", "lorra"], "--method"),
+    (["--episodes", "0"], "--episodes"),
+    (["--tasks", "ood_icl"], "--output-path"),
+    (["--select-hparams", "--seed", "2026"], "published"),
+])
+def test_bad_arguments_exit_2_with_one_line(argv, needle, capsys):
+    try:
+        code = main(["--model", "unused", *argv])
+    except SystemExit as exc:
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("ood-icl finetune: error:") and needle in err
+
+
+def test_another_config_in_the_same_folder_exits_2(reference, tiny_model, capsys):
+    assert main(_cli_args(tiny_model, reference) + ["--method", "full"]) == 2
+    assert "another" in capsys.readouterr().err
