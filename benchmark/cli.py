@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     table = sub.add_parser("table", help="print an lm_eval run beside chance and the ideal learner")
     table.add_argument("results", type=Path, help="an lm_eval --output_path folder or results JSON")
 
-    from . import leaderboard, leaderboard_submit, verify
+    from . import finetune, leaderboard, leaderboard_submit, verify
+    finetune.configure_parser(sub.add_parser("finetune", help="the matched fine-tuning baseline (lm-eval's schema)"))
     verify.configure_parser(sub.add_parser("verify", help="check an lm_eval output folder against the regenerated data"))
     leaderboard_submit.configure_parser(sub.add_parser("submit", help="verify a run and store its leaderboard record"))
     leaderboard.configure_parser(sub.add_parser("leaderboard", help="rebuild leaderboard/README.md and index.html"))
@@ -130,6 +131,11 @@ def _table(args, prog: str) -> int:
     return 0
 
 
+def _finetune(args, prog: str) -> int:
+    from .finetune import run
+    return run(args)
+
+
 def _verify(args, prog: str) -> int:
     from .verify import run
     return run(args)
@@ -145,7 +151,7 @@ def _leaderboard(args, prog: str) -> int:
     return run(args)
 
 
-_COMMANDS = {"verify": _verify, "submit": _submit, "leaderboard": _leaderboard,
+_COMMANDS = {"finetune": _finetune, "verify": _verify, "submit": _submit, "leaderboard": _leaderboard,
              "generate": _generate, "validity": _validity, "model": _model, "tasks-dir": _tasks_dir, "table": _table}
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ from .dataset import BuildSpec, rows
 from .generators import DIFFICULTIES, FAMILIES, VARIANTS, GenerationError
 from .taskgen import TASK_VERSION
 from .verify_config import FT_RE, SIZE_KEYS, check_config, check_metadata, official
+
+_RUN_KEYS = ("difficulty", "queries")  # one value per run; episodes are per task
 from .verify_docs import check_samples, expected_docs, sha256
 from .verify_io import SubmissionError, locate, read_json, read_jsonl, shown
 
@@ -115,9 +117,10 @@ def verify_run(path: Path, *, seed: int | None = None, kind: str = "icl", allow_
     leaves = _classify(out, where, sections, folder.samples, kind, allow_partial)
     _establish_metadata(out, where, sections["configs"], leaves, seed)
     kept = ("difficulty",) if allow_small else SIZE_KEYS
-    official_sizes = {k: official().metadata[k] for k in kept}
     for name, info in sorted(leaves.items()):
-        _verify_task(out, name, info, sections, folder.samples.get(name), official_sizes)
+        # Fine-tuning tasks score the suite's k0 docs: the suite template's sizes.
+        meta = official().task_metadata.get(name, official().metadata)
+        _verify_task(out, name, info, sections, folder.samples.get(name), {k: meta[k] for k in kept})
     if kind == "icl":
         _verify_groups(out, where, results, sections, leaves)
     if kind == "ft":
@@ -168,12 +171,13 @@ def _classify(out: Verified, where: str, sections: dict, samples: dict, kind: st
 
 
 def _establish_metadata(out: Verified, where: str, configs: dict, leaves: dict, seed: int | None) -> None:
-    """One seed and one set of data sizes for the whole run."""
+    """One seed, difficulty and queries-per-episode for the whole run (episodes differ by task:
+    the suite's 20, the k0 floor's 100)."""
     seen = {}
     for name in leaves:
         meta = configs[name].get("metadata") if isinstance(configs.get(name), dict) else None
         if isinstance(meta, dict):
-            values = tuple(meta.get(k) for k in ("seed",) + SIZE_KEYS)
+            values = tuple(meta.get(k) for k in ("seed",) + _RUN_KEYS)
             seen.setdefault(repr(values), values)
     if len(seen) > 1:
         out.add("mixed-metadata", where,
@@ -183,7 +187,11 @@ def _establish_metadata(out: Verified, where: str, configs: dict, leaves: dict, 
     first = next(iter(seen.values()))
     if all(isinstance(v, int) and not isinstance(v, bool) for v in first):
         out.seed = first[0]
-        out.sizes = dict(zip(SIZE_KEYS, first[1:]))
+        out.sizes = dict(zip(_RUN_KEYS, first[1:]))
+        # The run's episodes are the suite's (the k0 floor's larger sets are checked per task).
+        suite = [configs[n]["metadata"].get("episodes") for n in leaves
+                 if n in official().required and isinstance(configs[n].get("metadata"), dict)]
+        out.sizes["episodes"] = suite[0] if suite else official().metadata["episodes"]
     if seed is not None and out.seed is not None and out.seed != seed:
         out.add("seed-mismatch", where, f"the run used seed {out.seed}; the maintainers' seed is another")
 
@@ -211,7 +219,8 @@ def _verify_task(out: Verified, name: str, info: tuple, sections: dict, samples_
         add("version-mismatch", f"versions = {shown(version, 20)}, official {TASK_VERSION}")
     if sections["n-shot"].get(name) != 0:
         add("config-mismatch", f"n-shot = {shown(sections['n-shot'].get(name), 20)}, official 0")
-    spec = _spec(out, family, variant, official_sizes, add)
+    episodes = meta.get("episodes") if isinstance(meta, dict) else None
+    spec = _spec(out, family, variant, official_sizes, episodes, add)
     if spec is not None:
         expected_n = spec.episodes * spec.queries
         n_samples = sections["n-samples"].get(name)
@@ -255,12 +264,12 @@ def _check_ft_config(config: dict, name: str, family: str, variant: str, k: int,
         add("config-mismatch", f"dataset_kwargs = {shown(kwargs, 80)}: expected {want} (the k0 docs)")
 
 
-def _spec(out: Verified, family: str, variant: str, official_sizes: dict, add) -> BuildSpec | None:
+def _spec(out: Verified, family: str, variant: str, official_sizes: dict, episodes, add) -> BuildSpec | None:
     """The data spec to regenerate, or None (with a problem) when there is nothing sound to regenerate."""
-    if out.seed is None or not out.sizes:
+    if out.seed is None or not out.sizes or not isinstance(episodes, int) or isinstance(episodes, bool):
         add("config-mismatch", "no usable seed and sizes in metadata: cannot regenerate the data")
         return None
-    sizes = out.sizes
+    sizes = dict(out.sizes, episodes=episodes)
     if any(sizes[key] != value for key, value in official_sizes.items()):
         return None  # reported as nonstandard-size by check_metadata: not the official data
     if sizes["difficulty"] not in DIFFICULTIES or sizes["episodes"] * sizes["queries"] > MAX_DOCS_PER_TASK:

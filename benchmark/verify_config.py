@@ -55,8 +55,9 @@ class OfficialTask:
 class Official:
     tasks: dict[str, OfficialTask]
     groups: dict[str, tuple[str, ...]]
-    metadata: dict  # the template's metadata: version, seed, difficulty, episodes, queries
+    metadata: dict  # the suite's metadata: version, seed, difficulty, episodes, queries
     required: frozenset[str]  # the leaves of the default group ``ood_icl``
+    task_metadata: dict[str, dict]  # each leaf's own metadata (k0 and quick have other episodes)
 
 
 @lru_cache(maxsize=1)
@@ -69,14 +70,13 @@ def official() -> Official:
         base = cfg.pop("include", None)
         return {**merged(base), **cfg} if base else cfg
 
-    tasks, groups = {}, {}
-    metadata = {}
+    tasks, groups, task_metadata = {}, {}, {}
     for name, cfg in files.items():
         if "group" in cfg:
             groups[cfg["group"]] = tuple(cfg["task"])
         elif "task" in cfg:
             full = merged(name)
-            metadata = full.pop("metadata")
+            task_metadata[full["task"]] = full.pop("metadata")
             kw = full["dataset_kwargs"]
             tasks[full["task"]] = OfficialTask(full["task"], kw["family"], kw["variant"], kw["k"],
                                                full["output_type"] == "generate_until", full)
@@ -84,7 +84,8 @@ def official() -> Official:
     def leaves(name: str) -> set[str]:
         return set().union(*(leaves(m) for m in groups[name])) if name in groups else {name}
 
-    return Official(tasks, groups, metadata, frozenset(leaves("ood_icl")))
+    suite = merged("_mc_yaml")["metadata"]
+    return Official(tasks, groups, suite, frozenset(leaves("ood_icl")), task_metadata)
 
 
 def function_source(marker: Function) -> str:
