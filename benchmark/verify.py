@@ -189,9 +189,11 @@ def _establish_metadata(out: Verified, where: str, configs: dict, leaves: dict, 
         out.seed = first[0]
         out.sizes = dict(zip(_RUN_KEYS, first[1:]))
         # The run's episodes are the suite's (the k0 floor's larger sets are checked per task).
-        suite = [configs[n]["metadata"].get("episodes") for n in leaves
-                 if n in official().required and isinstance(configs[n].get("metadata"), dict)]
-        out.sizes["episodes"] = suite[0] if suite else official().metadata["episodes"]
+        # (a fine-tuning run has no suite leaves: all of its tasks score the suite's episodes).
+        metas = {n: configs[n]["metadata"] for n in leaves
+                 if isinstance(configs.get(n), dict) and isinstance(configs[n].get("metadata"), dict)}
+        suite = [m.get("episodes") for n, m in metas.items() if n in official().required]
+        out.sizes["episodes"] = (suite or [m.get("episodes") for m in metas.values()] or [None])[0]
     if seed is not None and out.seed is not None and out.seed != seed:
         out.add("seed-mismatch", where, f"the run used seed {out.seed}; the maintainers' seed is another")
 
