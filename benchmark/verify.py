@@ -24,6 +24,7 @@ from pathlib import Path
 from .dataset import BuildSpec, rows
 from .generators import DIFFICULTIES, FAMILIES, VARIANTS, GenerationError
 from .taskgen import TASK_VERSION
+from ._args import nonneg_int
 from .verify_config import FT_RE, SIZE_KEYS, check_config, check_metadata, official
 
 _RUN_KEYS = ("difficulty", "queries")  # one value per run; episodes are per task
@@ -419,14 +420,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
     return parser
 
 
-def seed_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative")
-    return value
+seed_arg = nonneg_int  # kept as a name: leaderboard_submit imports it
 
 
 def report(v: Verified, stream=None) -> None:
