@@ -27,7 +27,7 @@ from .dataset import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT
 from .finetune_results import RunState, sanitize_model_name, task_name, write_results
 from .finetune_train import (DEV_SEED, FINETUNE_VERSION, LORA, METHODS, Learner, Recipe, Run, query_pairs,
                              recipe_for, score_episode, train, unit_generator)
-from .generators import FAMILIES, SUITE_VERSION, VARIANTS, did_you_mean
+from .generators import FAMILIES, SUITE_VERSION, VARIANTS, GenerationError, did_you_mean
 
 __all__ = ["FINETUNE_VERSION", "FinetuneConfig", "cell_episodes", "configure_parser", "finetune_tasks", "main",
            "resolve_tasks", "run", "write_results"]
@@ -153,7 +153,11 @@ def cell_episodes(config: FinetuneConfig, family: str, variant: str) -> list:
         return list(episodes(BuildSpec(family, variant, seed=config.seed, difficulty=config.difficulty,
                                        episodes=config.episodes, queries=config.queries, pool=pool)))
 
-    eps = build(config.pool)
+    try:
+        eps = build(config.pool)
+    except GenerationError as exc:
+        raise ValueError(f"--budgets {max(config.budgets)}: {family}_{variant} cannot supply that many "
+                         f"demonstrations ({exc})") from None
     if config.pool > DEFAULT_POOL:
         for ep, small in zip(eps, build(DEFAULT_POOL)):
             if ep.demos[:DEFAULT_POOL] != small.demos or ep.queries != small.queries:
@@ -168,6 +172,7 @@ def finetune_tasks(config: FinetuneConfig, output_path: Path, *, progress: bool 
         import torch
 
         torch.set_num_threads(config.threads)
+    cells = {c: cell_episodes(config, *c) for c in config.cells}  # fails before anything is written
     rank, world, barrier, dist_device = _distributed(config.device == "cpu")
     folder = Path(output_path) / sanitize_model_name(config.model)
     state = RunState(folder)
@@ -181,14 +186,14 @@ def finetune_tasks(config: FinetuneConfig, output_path: Path, *, progress: bool 
     mine = [g for i, g in enumerate(groups) if i % world == rank]
     todo = [g for g in mine if not all(state.done(task_name(g[0], g[1], b), g[2]) for b in config.budgets)]
     if todo:
-        _train_episodes(config, state, todo, len(mine), dist_device, progress and rank == 0, (rank, world))
+        _train_episodes(config, state, cells, todo, len(mine), dist_device, progress and rank == 0, (rank, world))
     barrier()
     if rank > 0:
         return None
     return write_results(config, state)
 
 
-def _train_episodes(config: FinetuneConfig, state: RunState, todo: list, n_mine: int, device,
+def _train_episodes(config: FinetuneConfig, state: RunState, cells: dict, todo: list, n_mine: int, device,
                     progress: bool, process: tuple[int, int] = (0, 1)) -> None:
     """Train and score every budget of each episode in ``todo``; save one unit file per budget."""
     from tqdm import tqdm
@@ -199,10 +204,7 @@ def _train_episodes(config: FinetuneConfig, state: RunState, todo: list, n_mine:
                       device=str(device or config.device), gguf_file=config.gguf_file)
     bar = tqdm(total=n_mine, initial=n_mine - len(todo), desc=f"finetune {config.method}", unit="episode",
                disable=not progress, dynamic_ncols=True)
-    cells: dict = {}
     for family, variant, index in todo:
-        if (family, variant) not in cells:
-            cells = {(family, variant): cell_episodes(config, family, variant)}  # one task's episodes at a time
         ep = cells[(family, variant)][index]
         demos = learner.encode_demos(ep.demos[:max(config.budgets)])
         queries = query_pairs(learner, ep)
@@ -328,7 +330,7 @@ def run(args: argparse.Namespace) -> int:
                             threads=args.threads)
     try:
         out = finetune_tasks(config, args.output_path, progress=not args.quiet)
-    except ConfigMismatch as exc:
+    except (ConfigMismatch, ValueError) as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     if out is not None:

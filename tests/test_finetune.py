@@ -226,3 +226,9 @@ def test_bad_arguments_exit_2_with_one_line(argv, needle, capsys):
 def test_another_config_in_the_same_folder_exits_2(reference, tiny_model, capsys):
     assert main(_cli_args(tiny_model, reference) + ["--method", "full"]) == 2
     assert "another" in capsys.readouterr().err
+
+
+def test_a_budget_beyond_the_input_space_exits_2_before_writing(tmp_path, capsys):
+    argv = ["--model", "unused", "--tasks", "cipher_id", "--budgets", "1,256", "--output-path", str(tmp_path / "out")]
+    assert main(argv) == 2
+    assert "cipher_id" in capsys.readouterr().err and not (tmp_path / "out").exists()
