@@ -24,6 +24,8 @@ from pathlib import Path
 
 from . import PUBLISHED_SEED, __version__
 from .dataset import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, BuildSpec, episodes
+from ._args import nonneg_int as _nonneg_int
+from ._args import pos_int as _pos_int
 from .finetune_results import RunState, sanitize_model_name, task_name, write_results
 from .finetune_train import (DEV_SEED, FINETUNE_VERSION, LORA, METHODS, Learner, Recipe, Run, query_pairs,
                              recipe_for, score_episode, train, unit_generator)
@@ -235,23 +237,6 @@ def _train_episodes(config: FinetuneConfig, state: RunState, cells: dict, todo: 
 
 
 # ----------------------------------------------------------------------------- command line
-
-
-def _nonneg_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative")
-    return value
-
-
-def _pos_int(text: str) -> int:
-    value = _nonneg_int(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
