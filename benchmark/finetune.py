@@ -246,10 +246,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gguf-file", default=None, help="a GGUF file inside --model")
     parser.add_argument("--tasks", default="ood_icl",
                         help="comma-separated: ood_icl, ood_icl_<family>, ood_icl_ood|id, <family>_<variant>, leaf names")
-    parser.add_argument("--budgets", default="1,4,16", help="comma-separated numbers of demos to train on")
+    parser.add_argument("--budgets", default="1,4,16", help="comma-separated numbers of demos to train on (0: no training, the _k0 task through this scorer)")
     parser.add_argument("--output-path", type=Path, default=None, help="results folder (resumes a run there)")
     parser.add_argument("--episodes", type=_pos_int, default=None,
-                        help=f"first N episodes per task (default {DEFAULT_EPISODES}; with --select-hparams 2)")
+                        help=f"first N episodes per task (default {DEFAULT_EPISODES}; with --select-hparams 1)")
     parser.add_argument("--queries", type=_pos_int, default=DEFAULT_QUERIES, help="per episode")
     parser.add_argument("--difficulty", type=int, choices=(1, 2, 3), default=DEFAULT_DIFFICULTY)
     parser.add_argument("--method", choices=METHODS, default="lora")

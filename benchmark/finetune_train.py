@@ -21,12 +21,14 @@ positions are computed (hidden states -> gather -> lm_head).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import warnings
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
-from typing import Callable, Sequence
+from types import MappingProxyType
+from typing import Callable, Mapping, Sequence
 
 from .generators import Episode, render_prompt
 
@@ -65,7 +67,7 @@ LORA = LoraSettings()
 
 # Chosen by `ood-icl finetune --select-hparams` on DEV_SEED (figures in docs/finetune.md);
 # a budget between entries takes the nearest entry in log scale.
-RECIPES: dict[tuple[str, int], Recipe] = {
+RECIPES: Mapping[tuple[str, int], Recipe] = MappingProxyType({
     ("lora", 1): Recipe(lr=1e-3, steps=10),
     ("lora", 4): Recipe(lr=1e-3, steps=10),
     ("lora", 16): Recipe(lr=1e-3, steps=10),
@@ -76,10 +78,10 @@ RECIPES: dict[tuple[str, int], Recipe] = {
     ("full", 16): Recipe(lr=3e-5, steps=10),
     ("full", 64): Recipe(lr=3e-5, steps=20),
     ("full", 256): Recipe(lr=3e-5, steps=48),
-}
+})
 
 
-def recipe_for(method: str, budget: int, table: dict[tuple[str, int], Recipe] | None = None) -> Recipe:
+def recipe_for(method: str, budget: int, table: Mapping[tuple[str, int], Recipe] | None = None) -> Recipe:
     """The table's recipe for the budget nearest to ``budget`` in log scale (ties: the smaller)."""
     table = RECIPES if table is None else table
     budgets = sorted(b for m, b in table if m == method)
@@ -143,6 +145,9 @@ class Learner:
         from peft import LoraConfig, get_peft_model
         from peft.tuners.lora import LoraLayer
 
+        if lora.dropout:
+            raise ValueError(f"lora.dropout={lora.dropout}: the routed forward (_route) has no dropout")
+
         config = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
                             target_modules=lora.target_modules, bias="none", task_type="CAUSAL_LM")
         with warnings.catch_warnings():  # peft calls a transformers API deprecated in v5
@@ -157,18 +162,40 @@ class Learner:
 
     @contextmanager
     def _route(self, adapters: Sequence[str] | None):
-        """Route row i of the batch through adapter ``adapters[i]`` ("__base__": none), as peft's
-        ``adapter_names`` does at inference; here the rows may also train."""
+        """Route row i of the batch through adapter ``adapters[i]`` ("__base__": none).
+
+        peft's ``adapter_names`` does this at inference by gathering each adapter's rows with
+        index lists, which costs a quarter of a training step here.  Our rows come in blocks
+        (one run's demos after another's), so each adapter's delta is computed on a slice: every
+        LoRA layer is told to use no adapter ("__base__", peft's own name for that) and a forward
+        hook adds ``lora_B(lora_A(x)) * scaling`` block by block, with peft's own modules.
+        """
         if adapters is None or self.method != "lora":
             yield
             return
         names = list(adapters)
+        blocks = [(name, len(list(group))) for name, group in itertools.groupby(names)]
+        base = ["__base__"] * len(names)
 
-        def inject(module, args, kwargs):
-            kwargs["adapter_names"] = names
+        def no_adapter(module, args, kwargs):
+            kwargs["adapter_names"] = base
             return args, kwargs
 
-        handles = [m.register_forward_pre_hook(inject, with_kwargs=True) for m in self._lora_layers]
+        def add_deltas(module, args, output):
+            x, parts, start = args[0], [], 0
+            for name, n in blocks:
+                if name == "__base__":
+                    parts.append(output.new_zeros((n,) + output.shape[1:]))
+                else:
+                    lora_x = x[start:start + n].to(module.lora_A[name].weight.dtype)
+                    parts.append(module.lora_B[name](module.lora_A[name](lora_x)) * module.scaling[name])
+                start += n
+            return output + torch.cat(parts).to(output.dtype)
+
+        import torch
+
+        handles = [h for m in self._lora_layers for h in (m.register_forward_pre_hook(no_adapter, with_kwargs=True),
+                                                          m.register_forward_hook(add_deltas))]
         try:
             yield
         finally:

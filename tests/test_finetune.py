@@ -232,3 +232,16 @@ def test_a_budget_beyond_the_input_space_exits_2_before_writing(tmp_path, capsys
     argv = ["--model", "unused", "--tasks", "cipher_id", "--budgets", "1,256", "--output-path", str(tmp_path / "out")]
     assert main(argv) == 2
     assert "cipher_id" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+def test_the_sweep_writes_a_recipe_per_budget_from_its_grid(tiny_model, tmp_path, capsys):
+    from ood_icl.finetune_sweep import LR_GRID, step_grid
+
+    argv = ["--model", str(tiny_model), "--select-hparams", "--tasks", "cipher_ood", "--budgets", "1,4",
+            "--output-path", str(tmp_path), "--quiet"]
+    assert main(argv) == 0
+    record = json.loads((tmp_path / "recipe_sweep.json").read_text())
+    assert record["dev_seed"] == 1 and set(record["chosen"]) == {"1", "4"}
+    for budget, recipe in record["chosen"].items():
+        assert recipe["lr"] in LR_GRID["lora"] and recipe["steps"] in step_grid(int(budget))
+    assert '("lora", 4): Recipe(' in capsys.readouterr().out
