@@ -11,7 +11,7 @@ from pathlib import Path
 from . import PUBLISHED_SEED
 from .generators import FAMILIES, VARIANTS
 
-TASK_VERSION = 1.0
+TASK_VERSION = 2.0
 """Bumped whenever any change can move a score (generators, prompt, choices, metrics)."""
 SHOTS = (1, 4, 16)
 QUICK_SHOTS = (0, 4, 16)
@@ -126,6 +126,7 @@ VERSION_HISTORY = """\
 | version | change |
 |---|---|
 | 1.0 | first release: `x -> y` prompts; 20 episodes x 5 queries per task (k0: 100 episodes; quick: 3) |
+| 2.0 | 3 choices instead of 4 in the nine multi-answer families (2 in the binary ones, as before), suite version 2: lm-eval scores every choice with its own forward pass of the whole prompt, so this cuts the suite's compute by a quarter; shorter default rows in grid_1d (7 cells), string_edit (5 letters), sequence (1 term out) and list_fn (4 digits); in the binary families the gold labels of an episode's queries alternate (3:2), so a constant answer scores 0.5 +- 1pp on a set instead of +- 5pp; every row is new |
 """
 
 

@@ -94,7 +94,7 @@ def test_choices_distinct_and_gold_position_uniform(family, variant):
     counts = Counter(q.label for q in queries)
     expected = len(queries) / n
     chi2 = sum((counts[i] - expected) ** 2 / expected for i in range(n))
-    assert chi2 < {2: 10.8, 4: 16.3}[n], counts  # p = 0.001
+    assert chi2 < {2: 10.8, 3: 13.8, 4: 16.3}[n], counts  # p = 0.001
 
 
 @pytest.mark.parametrize("family,variant", CASES)
@@ -172,3 +172,11 @@ def test_no_two_ood_episodes_of_a_set_share_a_rule(family):
 
     keys = [ep.rule_key for ep in episodes(BuildSpec(family, "ood", seed=SEED, episodes=300))]
     assert len(set(keys)) == len(keys)
+
+
+@pytest.mark.parametrize("family,variant", [c for c in CASES if get_family(c[0]).n_choices == 2])
+def test_binary_gold_labels_split_evenly_within_each_episode(family, variant):
+    """A constant answer ("no") scores 0.4 or 0.6 on every episode, so 0.5 +- 1pp on a set."""
+    for ep in _episodes(family, variant)[:50]:
+        golds = [q.choices[q.label] for q in ep.queries]
+        assert sorted(Counter(golds).values()) == [len(golds) // 2, len(golds) - len(golds) // 2], golds

@@ -51,7 +51,7 @@ _LEVELS = {
 
 class Affine(Family):
     name = "affine"
-    n_choices = 4
+    n_choices = 3
     # One shared demo still leaves ~10^3 (p, q) lines; two could leave the anchor alone.
     max_agree = {"ood": 1, "id": 0}
 

@@ -77,7 +77,7 @@ _LEVELS = {
 
 class AssocRecall(Family):
     name = "assoc_recall"
-    n_choices = 4
+    n_choices = 3
     max_agree = {"ood": 1, "id": 0}
 
     def config(self, difficulty: int = 2, **overrides) -> AssocRecallConfig:

@@ -96,7 +96,7 @@ _LEVELS = {
 
 class BaseArith(Family):
     name = "base_arith"
-    n_choices = 4
+    n_choices = 3
     # Distractors may share the gold's readings of the first two sums: those demos show
     # letters but cannot separate the candidates, so later demos have to.
     max_agree = {"ood": 2, "id": 0}

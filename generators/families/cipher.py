@@ -35,7 +35,7 @@ _LEVELS = {1: dict(min_len=3, max_len=4), 2: dict(min_len=4, max_len=5), 3: dict
 
 class Cipher(Family):
     name = "cipher"
-    n_choices = 4
+    n_choices = 3
     max_agree = {"ood": 2, "id": 0}
 
     def config(self, difficulty: int = 2, **overrides) -> CipherConfig:

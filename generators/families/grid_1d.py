@@ -40,9 +40,9 @@ _ID_NAMES = tuple(_ID_RULES)
 @dataclass(frozen=True)
 class Grid1dConfig:
     difficulty: int = 2
-    cells: int = 10  # row length
+    cells: int = 7  # row length
     min_objects: int = 2  # runs of one colour, distinct colours, at least one empty cell apart
-    max_objects: int = 3
+    max_objects: int = 2
     max_len: int = 2  # cells per object
 
     def __post_init__(self) -> None:
@@ -71,8 +71,8 @@ def _row_count(cfg: Grid1dConfig) -> int:
 
 
 _LEVELS = {
-    1: dict(cells=8, min_objects=2, max_objects=2, max_len=2),
-    2: dict(cells=10, min_objects=2, max_objects=3, max_len=2),
+    1: dict(cells=6, min_objects=1, max_objects=2, max_len=1),
+    2: dict(cells=7, min_objects=2, max_objects=2, max_len=2),
     3: dict(cells=13, min_objects=2, max_objects=3, max_len=3),
 }
 
@@ -108,7 +108,7 @@ def _extend(m: dict, inv: dict, src: Row, dst: Row):
 
 class Grid1d(Family):
     name = "grid_1d"
-    n_choices = 4
+    n_choices = 3
     # One agreed demo pins the move and a few colours; the candidates then differ on the rest.
     max_agree = {"ood": 1, "id": 0}
 

@@ -53,7 +53,7 @@ _ID_NAMES = ("sort", "sort_desc", "reverse", "add1", "add9", "rotl1", "rotr1")
 class ListFnConfig:
     difficulty: int = 2
     min_len: int = 4  # list length
-    max_len: int = 5
+    max_len: int = 4
     min_depth: int = 2  # primitives composed (ood)
     max_depth: int = 3
 
@@ -68,7 +68,7 @@ class ListFnConfig:
 
 _LEVELS = {
     1: dict(min_len=3, max_len=4, min_depth=2, max_depth=2),
-    2: dict(min_len=4, max_len=5, min_depth=2, max_depth=3),
+    2: dict(min_len=4, max_len=4, min_depth=2, max_depth=3),
     3: dict(min_len=5, max_len=6, min_depth=3, max_depth=3),
 }
 
@@ -87,7 +87,7 @@ def run(program: tuple[str, ...], xs: Digits) -> Digits:
 
 class ListFn(Family):
     name = "list_fn"
-    n_choices = 4
+    n_choices = 3
     # Agreement on even one whole list leaves mostly equivalent programs (an element-wise
     # affine map is pinned by one list), so the candidates are drawn independently.
     max_agree = {"ood": 0, "id": 0}

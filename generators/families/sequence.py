@@ -38,7 +38,7 @@ class SequenceConfig:
     difficulty: int = 2
     min_modulus: int = 23  # ood moduli: the primes in [min_modulus, max_modulus]; seeds < min_modulus
     max_modulus: int = 97
-    n_out: int = 2  # terms to continue
+    n_out: int = 1  # terms to continue
 
     def __post_init__(self) -> None:
         require_int_range("min_modulus", self.min_modulus, 20, 500)  # >= 400 seed pairs: pools of 256 fit
@@ -53,15 +53,15 @@ class SequenceConfig:
 
 
 _LEVELS = {
-    1: dict(min_modulus=23, max_modulus=67, n_out=3),
-    2: dict(min_modulus=23, max_modulus=97, n_out=2),
+    1: dict(min_modulus=23, max_modulus=67, n_out=2),
+    2: dict(min_modulus=23, max_modulus=97, n_out=1),
     3: dict(min_modulus=23, max_modulus=151, n_out=1),
 }
 
 
 class Sequence(Family):
     name = "sequence"
-    n_choices = 4
+    n_choices = 3
     # A demo with n_out >= 3 pins the rule for its modulus, so distractors agreeing on it
     # would mostly be the anchor itself: they are drawn independently.
     max_agree = {"ood": 0, "id": 0}

@@ -37,7 +37,7 @@ _ANY = -1  # no demonstration constrains this (slot, source) pair yet
 @dataclass(frozen=True)
 class StringEditConfig:
     difficulty: int = 2
-    length: int = 6  # letters of a word (fixed, so a position means the same in every demo)
+    length: int = 5  # letters of a word (fixed, so a position means the same in every demo)
     shifts: int = 2  # output letters shifted along the alphabet (ood)
 
     def __post_init__(self) -> None:
@@ -46,7 +46,7 @@ class StringEditConfig:
         require(self.shifts < self.length, "shifts", self.shifts, f"must be < length={self.length}")
 
 
-_LEVELS = {1: dict(length=5, shifts=2), 2: dict(length=6, shifts=2), 3: dict(length=7, shifts=3)}
+_LEVELS = {1: dict(length=4, shifts=2), 2: dict(length=5, shifts=2), 3: dict(length=7, shifts=3)}
 
 
 def _run(rule, x: str) -> str:
@@ -56,7 +56,7 @@ def _run(rule, x: str) -> str:
 
 class StringEdit(Family):
     name = "string_edit"
-    n_choices = 4
+    n_choices = 3
     # The candidates agree on the first j ~ U{0,1} demos, so one demo need not settle it.
     # Two agreed demos would pin nearly every slot and leave the anchor alone.
     max_agree = {"ood": 1, "id": 0}

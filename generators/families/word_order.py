@@ -75,7 +75,7 @@ def _vocab(cfg: WordOrderConfig) -> tuple[str, ...]:
 
 class WordOrder(Family):
     name = "word_order"
-    n_choices = 4
+    n_choices = 3
     max_agree = {"ood": 0, "id": 0}
 
     def config(self, difficulty: int = 2, **overrides) -> WordOrderConfig:
