@@ -1,7 +1,8 @@
 # The two commands that do everything on a fresh machine:
-#   make demo   install, generate the data, run the quick suite on SmolLM2-135M-Instruct with lm_eval, print the table
+#   make demo   install, generate the data, run the quick suite on SmolLM2-135M-Instruct with lm_eval, print the table,
+#               fine-tune on a subset of the same episodes, submit both to a copy of the leaderboard
 #   make test   install, run the tests (offline, tiny random model)
-# and the full suite (every family x variant x k in {1,4,16}, plus the k=0 floor): make demo DEMO_TASKS=ood_icl,ood_icl_k0
+# and the full suite with its fine-tuning baseline: see the README (DEMO_TASKS=ood_icl DEMO_EPISODES=20 DEMO_FT_TASKS=ood_icl ...)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -9,6 +10,12 @@ OUT ?= out
 SEED ?= 2026
 LM_EVAL_ARGS ?= --device cpu --batch_size 8
 DEMO_TASKS ?= ood_icl_quick
+DEMO_EPISODES ?= 3
+DEMO_FT_TASKS ?= cipher,list_fn,grid_1d,word_order
+DEMO_FT_BUDGETS ?= 4,16
+DEMO_FT_EPISODES ?= 3
+DEMO_SUBMIT_ARGS ?= --allow-small --allow-partial
+FT_PROCS ?= 2
 
 .PHONY: install test demo clean browser
 
@@ -31,14 +38,24 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
 
+# The demo: generate the data; in-context learning with lm_eval (DEMO_TASKS); the matched
+# fine-tuning baseline on the same episodes (DEMO_FT_*; 2 processes, one per core); the table;
+# then a copy of the leaderboard with this run submitted beside the committed entries.
 demo: install
-	$(BIN)/ood-icl generate --out $(OUT)/data --seed $(SEED) --episodes 100 --force
+	$(BIN)/ood-icl generate --out $(OUT)/data --seed $(SEED) --episodes $(DEMO_EPISODES) --force
 	$(BIN)/lm_eval --model hf \
 	  --model_args pretrained=$$($(BIN)/ood-icl model),dtype=bfloat16 \
 	  --tasks $(DEMO_TASKS) --include_path task_yaml $(LM_EVAL_ARGS) \
 	  --metadata '{"seed": $(SEED), "data_dir": "$(abspath $(OUT))/data"}' \
 	  --output_path $(OUT)/runs/smollm2 --log_samples
 	$(BIN)/ood-icl table $(OUT)/runs/smollm2
+	$(BIN)/accelerate launch --multi_gpu --num_processes $(FT_PROCS) --num_machines 1 --mixed_precision no \
+	  --dynamo_backend no -m ood_icl.finetune --tasks $(DEMO_FT_TASKS) \
+	  --budgets $(DEMO_FT_BUDGETS) --episodes $(DEMO_FT_EPISODES) --seed $(SEED) --output-path $(OUT)/runs/smollm2-ft
+	rm -rf $(OUT)/leaderboard && cp -r leaderboard $(OUT)/leaderboard
+	$(BIN)/ood-icl submit $(OUT)/runs/smollm2 --finetune $(OUT)/runs/smollm2-ft --name "SmolLM2-135M-Instruct (make demo)" \
+	  $(DEMO_SUBMIT_ARGS) --dir $(OUT)/leaderboard --force
+	@echo "leaderboard with this run: $(abspath $(OUT))/leaderboard/index.html (table: $(OUT)/leaderboard/README.md)"
 
 clean:
 	rm -rf $(OUT)

@@ -263,6 +263,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--select-hparams", action="store_true",
                         help="run the recipe sweep on the development seed; print and write the chosen recipes")
+    parser.add_argument("--recipes", type=Path, default=None, metavar="SWEEP_JSON",
+                        help="train with the recipes a sweep chose (its recipe_sweep.json) instead of the built-in table")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -308,11 +310,16 @@ def run(args: argparse.Namespace) -> int:
                        queries=args.queries, difficulty=args.difficulty, device=args.device, dtype=args.dtype,
                        gguf_file=args.gguf_file, out=args.output_path, progress=not args.quiet)
         return 0
+    try:
+        recipes = _load_recipes(args.recipes, args.method, budgets) if args.recipes else ()
+    except ValueError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
     config = FinetuneConfig(model=args.model, cells=cells, budgets=budgets, method=args.method,
                             seed=PUBLISHED_SEED if args.seed is None else args.seed, train_seed=args.train_seed,
                             episodes=args.episodes or DEFAULT_EPISODES, queries=args.queries,
                             difficulty=args.difficulty, device=args.device, dtype=args.dtype, gguf_file=args.gguf_file,
-                            threads=args.threads)
+                            threads=args.threads, recipes=recipes)
     try:
         out = finetune_tasks(config, args.output_path, progress=not args.quiet)
     except (ConfigMismatch, ValueError) as exc:
@@ -321,6 +328,30 @@ def run(args: argparse.Namespace) -> int:
     if out is not None:
         print(out)
     return 0
+
+
+def _load_recipes(path: Path, method: str, budgets: tuple[int, ...]) -> tuple[tuple[int, Recipe], ...]:
+    """The ``chosen`` recipes of a sweep record (JSON data, size-limited), one per trained budget."""
+    import json
+
+    try:
+        if path.stat().st_size > 1 << 20:
+            raise ValueError("larger than 1 MiB")
+        record = json.loads(path.read_text())
+        if record.get("method") != method:
+            raise ValueError(f"a sweep of method {record.get('method')!r}, not {method!r}")
+        chosen = record["chosen"]
+        out = []
+        for b in (b for b in budgets if b):
+            if str(b) not in chosen:
+                raise ValueError(f"no recipe for budget {b} (it has {', '.join(sorted(chosen, key=int))})")
+            r = chosen[str(b)]
+            out.append((b, Recipe(lr=float(r["lr"]), steps=int(r["steps"]), batch=int(r["batch"]),
+                                  warmup=int(r.get("warmup", 0)), weight_decay=float(r.get("weight_decay", 0.0)),
+                                  max_grad_norm=float(r.get("max_grad_norm", 1.0)))))
+        return tuple(out)
+    except (OSError, KeyError, TypeError, AttributeError, json.JSONDecodeError, ValueError) as exc:
+        raise ValueError(f"--recipes {path}: {exc}") from None
 
 
 class _Parser(argparse.ArgumentParser):

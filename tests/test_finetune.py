@@ -199,7 +199,9 @@ def test_a_longer_pool_extends_the_published_one():
 def test_recipes_and_task_names():
     assert recipe_for("lora", 16) == RECIPES[("lora", 16)]
     assert recipe_for("lora", 8) == RECIPES[("lora", 4)]  # log-nearest, ties to the smaller budget
-    assert recipe_for("lora", 1000) == RECIPES[("lora", 256)]
+    top = max(b for m, b in RECIPES if m == "lora")
+    r = RECIPES[("lora", top)]
+    assert recipe_for("lora", 4 * max(top, r.batch)) == Recipe(r.lr, 4 * r.steps, r.batch)  # same passes over the demos
     assert resolve_tasks("ood_icl_cipher_ood_k4,cipher_ood,label_map") == (
         ("cipher", "ood"), ("label_map", "ood"), ("label_map", "id"))
 
@@ -245,3 +247,19 @@ def test_the_sweep_writes_a_recipe_per_budget_from_its_grid(tiny_model, tmp_path
     for budget, recipe in record["chosen"].items():
         assert recipe["lr"] in LR_GRID["lora"] and recipe["steps"] in step_grid(int(budget))
     assert '("lora", 4): Recipe(' in capsys.readouterr().out
+
+
+def test_a_run_trains_with_the_recipes_a_sweep_chose(tiny_model, tmp_path, capsys):
+    sweep = tmp_path / "sweep"
+    assert main(["--model", str(tiny_model), "--select-hparams", "--tasks", "cipher_ood", "--budgets", "1,4",
+                 "--output-path", str(sweep), "--quiet"]) == 0
+    chosen = json.loads((sweep / "recipe_sweep.json").read_text())["chosen"]
+    out = tmp_path / "run"
+    assert main(["--model", str(tiny_model), "--tasks", "cipher_ood", "--budgets", "1,4", "--episodes", "1",
+                 "--recipes", str(sweep / "recipe_sweep.json"), "--output-path", str(out), "--quiet"]) == 0
+    (results,) = out.rglob("results_*.json")
+    assert json.loads(results.read_text())["config"]["recipes"] == chosen
+    capsys.readouterr()
+    assert main(["--model", str(tiny_model), "--tasks", "cipher_ood", "--budgets", "1,4,16", "--recipes",
+                 str(sweep / "recipe_sweep.json"), "--output-path", str(tmp_path / "x"), "--quiet"]) == 2
+    assert "no recipe for budget 16" in capsys.readouterr().err
