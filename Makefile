@@ -48,10 +48,10 @@ demo: install
 	  --tasks $(DEMO_TASKS) --include_path task_yaml $(LM_EVAL_ARGS) \
 	  --metadata '{"seed": $(SEED), "data_dir": "$(abspath $(OUT))/data"}' \
 	  --output_path $(OUT)/runs/smollm2 --log_samples
-	$(BIN)/ood-icl table $(OUT)/runs/smollm2
 	$(BIN)/accelerate launch --multi_gpu --num_processes $(FT_PROCS) --num_machines 1 --mixed_precision no \
 	  --dynamo_backend no -m ood_icl.finetune --tasks $(DEMO_FT_TASKS) \
 	  --budgets $(DEMO_FT_BUDGETS) --episodes $(DEMO_FT_EPISODES) --seed $(SEED) --output-path $(OUT)/runs/smollm2-ft
+	$(BIN)/ood-icl table $(OUT)/runs/smollm2 --finetune $(OUT)/runs/smollm2-ft
 	rm -rf $(OUT)/leaderboard && cp -r leaderboard $(OUT)/leaderboard
 	$(BIN)/ood-icl submit $(OUT)/runs/smollm2 --finetune $(OUT)/runs/smollm2-ft --name "SmolLM2-135M-Instruct (make demo)" \
 	  $(DEMO_SUBMIT_ARGS) --dir $(OUT)/leaderboard --force

@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     table = sub.add_parser("table", help="print an lm_eval run beside chance and the ideal learner")
     table.add_argument("results", type=Path, help="an lm_eval --output_path folder or results JSON")
+    table.add_argument("--finetune", type=Path, default=None, metavar="FT_DIR",
+                       help="also a fine-tuning run: in-context accuracy at k beside fine-tuned accuracy at budget k")
 
     from . import finetune, leaderboard, leaderboard_submit, verify
     finetune.configure_parser(sub.add_parser("finetune", help="the matched fine-tuning baseline (lm-eval's schema)"))
@@ -125,9 +127,12 @@ def _tasks_dir(args, prog: str) -> int:
 
 
 def _table(args, prog: str) -> int:
-    from .report import results_table
+    from .report import comparison_table, results_table
 
     print(results_table(args.results))
+    if args.finetune is not None:
+        print()
+        print(comparison_table(args.results, args.finetune))
     return 0
 
 

@@ -27,7 +27,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
     parser.add_argument("--allow-small", action="store_true",
                         help="accept episodes/queries other than the official ones")
     parser.add_argument("--allow-partial", action="store_true",
-                        help="accept a fine-tuning folder that covers only some family x variant cells")
+                        help="accept runs that cover only part of the suite (the quick group; some fine-tuning cells)")
     parser.add_argument("--dir", dest="leaderboard", type=Path, default=None,
                         help="the leaderboard folder (default: the checkout's leaderboard/)")
     parser.add_argument("--force", action="store_true", help="replace an existing record of the same name")

@@ -56,3 +56,36 @@ def results_table(path: Path) -> str:
                      f"| {r.get('acc_norm,none', float('nan')):.3f} | {chance(spec.family):.3f} "
                      f"| {sum(ideal) / len(ideal):.3f} |")
     return "\n".join(lines)
+
+
+def comparison_table(icl_path: Path, ft_path: Path) -> str:
+    """In-context accuracy at k beside fine-tuned accuracy at budget k, per family x variant,
+    with the mean per variant: the suite's question in one table."""
+    import re
+
+    icl, ft = load_results(icl_path), load_results(ft_path)
+    acc: dict = {}
+    for res, pattern in ((icl, r"^ood_icl_(?P<cell>.+_(?:ood|id))_k(?P<k>\d+)$"),
+                         (ft, r"^ood_icl_(?P<cell>.+_(?:ood|id))_ft(?P<k>\d+)$")):
+        for task, r in res.get("results", {}).items():
+            m = re.match(pattern, task)
+            if m and "acc,none" in r:
+                acc[(m["cell"], "icl" if res is icl else "ft", int(m["k"]))] = r["acc,none"]
+    ks = sorted({k for (_, method, k) in acc if method == "ft"} & {k for (_, method, k) in acc if method == "icl"})
+    cells = sorted({c for c, _, _ in acc}, key=lambda c: (c.rsplit("_", 1)[1] != "ood", c))
+    head = "| task | chance | " + " | ".join(f"ICL k={k} | FT {k}" for k in ks) + " |"
+    lines = [head, "|---|---|" + "---|---|" * len(ks)]
+
+    def row(name: str, ch: float, values: list) -> str:
+        return f"| {name} | {ch:.3f} | " + " | ".join("—" if v is None else f"{v:.3f}" for v in values) + " |"
+
+    means: dict = {}
+    for cell in cells:
+        values = [acc.get((cell, m, k)) for k in ks for m in ("icl", "ft")]
+        lines.append(row(cell, chance(cell.rsplit("_", 1)[0]), values))
+        means.setdefault(cell.rsplit("_", 1)[1], []).append((chance(cell.rsplit("_", 1)[0]), values))
+    for variant, rows in sorted(means.items(), key=lambda kv: kv[0] != "ood"):
+        cols = list(zip(*[v for _, v in rows]))
+        mean = [None if any(x is None for x in col) else sum(col) / len(col) for col in cols]
+        lines.append(row(f"**mean {variant}**", sum(c for c, _ in rows) / len(rows), mean))
+    return "\n".join(lines)

@@ -91,7 +91,8 @@ def verify_run(path: Path, *, seed: int | None = None, kind: str = "icl", allow_
     """Verify one lm_eval output folder; ``kind="ft"`` for the fine-tuning baseline's folder.
 
     ``allow_small`` accepts other episodes/queries than the official ones; ``allow_partial`` accepts a
-    fine-tuning folder that covers only some family x variant cells.
+    run that covers only part of the suite (e.g. the quick group of ``make demo``) or a fine-tuning
+    folder that covers only some family x variant cells.
     """
     if kind not in ("icl", "ft"):
         raise ValueError(f"kind={kind!r}: must be 'icl' or 'ft'")
@@ -159,9 +160,11 @@ def _classify(out: Verified, where: str, sections: dict, samples: dict, kind: st
             leaves[name] = (m["family"], m["variant"], int(m["k"]), "ft", None)
         else:
             out.add("unknown-task", where, f"{shown(name)} is not a task of the {kind} suite")
-    if kind == "icl":
+    if kind == "icl" and not allow_partial:
         for name in sorted(suite.required - set(leaves)):
             out.add("missing-task", where, f"{name} (group ood_icl) is not in the run")
+    elif kind == "icl" and not leaves:
+        out.add("missing-task", where, "no task of the suite in the run")
     elif not allow_partial or not leaves:
         cells = {(f, v) for f, v, *_ in leaves.values()}
         for f in sorted(FAMILIES):
@@ -416,7 +419,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
     parser.add_argument("--allow-small", action="store_true",
                         help="accept episodes/queries other than the official ones (tests, quick looks)")
     parser.add_argument("--allow-partial", action="store_true",
-                        help="with --finetune: accept a folder covering only some family x variant cells")
+                        help="accept a run covering only part of the suite (e.g. ood_icl_quick) or, with "
+                             "--finetune, only some family x variant cells")
     return parser
 
 

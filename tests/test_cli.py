@@ -67,3 +67,18 @@ def test_missing_parent_folders_are_created(tmp_path):
     out = tmp_path / "a" / "b" / "data"
     assert main(["generate", "--out", str(out), "--families", "cipher", "--episodes", "1", "--quiet"]) == 0
     assert (out / "manifest.json").is_file()
+
+
+def test_table_puts_fine_tuning_beside_in_context_learning(tmp_path, capsys):
+    for name, results in (("icl", {"ood_icl_cipher_ood_k4": {"acc,none": 0.5}, "ood_icl_cipher_ood_k1": {"acc,none": 0.4},
+                                   "ood_icl_label_map_id_k4": {"acc,none": 0.75}}),
+                          ("ft", {"ood_icl_cipher_ood_ft4": {"acc,none": 0.25}, "ood_icl_label_map_id_ft4": {"acc,none": 0.5}})):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "results_2026-11-26T00-00-00.json").write_text(json.dumps({"results": results, "configs": {}}))
+    assert main(["table", str(tmp_path / "icl"), "--finetune", str(tmp_path / "ft")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "| task | chance | ICL k=4 | FT 4 |" in lines  # k=1 has no fine-tuning counterpart: left out
+    assert "| cipher_ood | 0.333 | 0.500 | 0.250 |" in lines
+    assert "| label_map_id | 0.500 | 0.750 | 0.500 |" in lines
+    assert "| **mean ood** | 0.333 | 0.500 | 0.250 |" in lines
+    assert main(["table", str(tmp_path / "icl"), "--finetune", str(tmp_path / "nowhere")]) == 2

@@ -352,3 +352,14 @@ def test_fuzzed_submission_never_crashes(run, tmp_path_factory, target, mode, pi
     v = _verify(folder)  # must not raise
     assert _codes(v) <= CODES
     assert all(isinstance(p.detail, str) for p in v.problems)
+
+
+def test_a_partial_run_needs_allow_partial(run, tmp_path):
+    """make demo submits the quick group: accepted with --allow-partial, still checked doc by doc."""
+    folder = copy_run(run, tmp_path / "run")
+    TAMPERS["missing-task"][0](folder)
+    assert _codes(_verify(folder)) == {"missing-task"}
+    v = _verify(folder, allow_partial=True)
+    assert v.ok and TASK not in v.tasks, [str(p) for p in v.problems]
+    _edit_samples(folder, GEN, lambda lines: lines[1:])  # what is there is still checked
+    assert "missing-doc" in _codes(_verify(folder, allow_partial=True))
