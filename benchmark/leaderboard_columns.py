@@ -31,7 +31,11 @@ def fmt(e: Estimate, digits: int = 2, signed: bool = False) -> str:
     if not e.ok:
         return "—"
     spec = f"{'+' if signed else ''}.{digits}f"
-    return f"{e.value:{spec}} [{e.lo:{spec}}, {e.hi:{spec}}]"
+
+    def one(x: float) -> str:  # no "-0.00": a value that rounds to zero prints as zero
+        return f"{(0.0 if round(x, digits) == 0 else x):{spec}}"
+
+    return f"{one(e.value)} [{one(e.lo)}, {one(e.hi)}]"
 
 
 def fmt_budget(e: Estimate, budgets: tuple) -> str:

@@ -4,9 +4,9 @@ python perf/kill_resume.py [--tasks cipher_ood] [--episodes 3] [--budgets 1,4,16
                            [--model PATH] [--out DIR]
 
 1. An uninterrupted ``ood-icl finetune`` run (timed).
-2. The same command in a fresh folder, killed with SIGKILL ``--kills`` times at moments drawn
-   uniformly from the first 90% of the uninterrupted run's wall time (the process tree is
-   killed, as an OOM killer or a pre-empted job would), then run again until it finishes.
+2. The same command in a fresh folder, killed with SIGKILL ``--kills`` times, each at a moment
+   drawn uniformly from the first 90% of the work still to do (the process tree is killed, as
+   an OOM killer or a pre-empted job would), then run again until it finishes.
 3. Every final file (results JSON, samples JSONL; the date stamp taken out of the names) is
    compared byte for byte.  Exit 0 only if all are identical.
 
@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 
 from ood_icl.finetune_results import STATE_DIR
+
+STARTUP_S = 8.0  # imports and model loading before the first unit
 
 
 def _outputs(root: Path) -> dict[str, bytes]:
@@ -55,8 +57,11 @@ def main() -> int:
 
     rng = random.Random(args.seed)
     resumed = base + ["--output-path", str(out / "killed")]
+    total = len([p for p in (out / "uninterrupted").rglob("*.json") if STATE_DIR in p.parts])
     for i in range(args.kills):
-        delay = rng.uniform(0.05, 0.9) * wall
+        # a moment within the work still to do (start-up, then the remaining units' share of the run)
+        done = len([p for p in (out / "killed").rglob("*.json") if STATE_DIR in p.parts])
+        delay = STARTUP_S + rng.uniform(0.0, 0.9) * (wall - STARTUP_S) * (total - done) / total
         proc = subprocess.Popen(resumed, stdout=subprocess.DEVNULL, start_new_session=True)
         try:
             proc.wait(timeout=delay)
