@@ -65,7 +65,7 @@ def comparison_table(icl_path: Path, ft_path: Path) -> str:
 
     icl, ft = load_results(icl_path), load_results(ft_path)
     acc: dict = {}
-    for res, pattern in ((icl, r"^ood_icl_(?P<cell>.+_(?:ood|id))_k(?P<k>\d+)$"),
+    for res, pattern in ((icl, r"^ood_icl_(?:quick_)?(?P<cell>.+_(?:ood|id))_k(?P<k>\d+)$"),
                          (ft, r"^ood_icl_(?P<cell>.+_(?:ood|id))_ft(?P<k>\d+)$")):
         for task, r in res.get("results", {}).items():
             m = re.match(pattern, task)

@@ -71,7 +71,7 @@ def test_missing_parent_folders_are_created(tmp_path):
 
 def test_table_puts_fine_tuning_beside_in_context_learning(tmp_path, capsys):
     for name, results in (("icl", {"ood_icl_cipher_ood_k4": {"acc,none": 0.5}, "ood_icl_cipher_ood_k1": {"acc,none": 0.4},
-                                   "ood_icl_label_map_id_k4": {"acc,none": 0.75}}),
+                                   "ood_icl_quick_label_map_id_k4": {"acc,none": 0.75}}),
                           ("ft", {"ood_icl_cipher_ood_ft4": {"acc,none": 0.25}, "ood_icl_label_map_id_ft4": {"acc,none": 0.5}})):
         (tmp_path / name).mkdir()
         (tmp_path / name / "results_2026-11-26T00-00-00.json").write_text(json.dumps({"results": results, "configs": {}}))
