@@ -42,6 +42,7 @@ browser:
 # fine-tuning baseline on the same episodes (DEMO_FT_*; 2 processes, one per core); the table;
 # then a copy of the leaderboard with this run submitted beside the committed entries.
 demo: install
+	rm -rf $(OUT)/runs/smollm2 $(OUT)/runs/smollm2-ft
 	$(BIN)/ood-icl generate --out $(OUT)/data --seed $(SEED) --episodes $(DEMO_EPISODES) --force
 	$(BIN)/lm_eval --model hf \
 	  --model_args pretrained=$$($(BIN)/ood-icl model),dtype=bfloat16 \
