@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if target.exists() and not args.force:
         print(f"{prog}: error: {target} already exists (pass --force to replace it)", file=sys.stderr)
         return 2
-    icl = verify_run(args.dir, seed=args.seed, allow_small=args.allow_small)
+    icl = verify_run(args.dir, seed=args.seed, allow_small=args.allow_small, allow_partial=args.allow_partial)
     report(icl)
     ft = None
     if args.finetune is not None:
