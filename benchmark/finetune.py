@@ -345,10 +345,7 @@ def _load_recipes(path: Path, method: str, budgets: tuple[int, ...]) -> tuple[tu
         for b in (b for b in budgets if b):
             if str(b) not in chosen:
                 raise ValueError(f"no recipe for budget {b} (it has {', '.join(sorted(chosen, key=int))})")
-            r = chosen[str(b)]
-            out.append((b, Recipe(lr=float(r["lr"]), steps=int(r["steps"]), batch=int(r["batch"]),
-                                  warmup=int(r.get("warmup", 0)), weight_decay=float(r.get("weight_decay", 0.0)),
-                                  max_grad_norm=float(r.get("max_grad_norm", 1.0)))))
+            out.append((b, Recipe(**chosen[str(b)])))  # the record is asdict(Recipe): Recipe validates it
         return tuple(out)
     except (OSError, KeyError, TypeError, AttributeError, json.JSONDecodeError, ValueError) as exc:
         raise ValueError(f"--recipes {path}: {exc}") from None

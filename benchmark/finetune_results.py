@@ -32,6 +32,13 @@ if TYPE_CHECKING:
 STATE_DIR = ".ood-icl-finetune"
 
 
+def final_files(root: Path) -> dict[str, bytes]:
+    """The final files under ``root`` (results, samples), the date stamp taken out of their names:
+    what a resumed run and an uninterrupted one must hold byte for byte."""
+    return {re.sub(r"_\d{4}-\d\d-\d\dT[\d.-]+(?=\.json)", "", p.name): p.read_bytes()
+            for p in Path(root).rglob("*") if p.is_file() and STATE_DIR not in p.parts}
+
+
 class ConfigMismatch(ValueError):
     """The output folder holds a run with another configuration."""
 

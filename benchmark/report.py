@@ -61,31 +61,33 @@ def results_table(path: Path) -> str:
 def comparison_table(icl_path: Path, ft_path: Path) -> str:
     """In-context accuracy at k beside fine-tuned accuracy at budget k, per family x variant,
     with the mean per variant: the suite's question in one table."""
-    import re
+    from .verify_config import FT_RE
 
     icl, ft = load_results(icl_path), load_results(ft_path)
-    acc: dict = {}
-    for res, pattern in ((icl, r"^ood_icl_(?:quick_)?(?P<cell>.+_(?:ood|id))_k(?P<k>\d+)$"),
-                         (ft, r"^ood_icl_(?P<cell>.+_(?:ood|id))_ft(?P<k>\d+)$")):
-        for task, r in res.get("results", {}).items():
-            m = re.match(pattern, task)
-            if m and "acc,none" in r:
-                acc[(m["cell"], "icl" if res is icl else "ft", int(m["k"]))] = r["acc,none"]
-    ks = sorted({k for (_, method, k) in acc if method == "ft"} & {k for (_, method, k) in acc if method == "icl"})
-    cells = sorted({c for c, _, _ in acc}, key=lambda c: (c.rsplit("_", 1)[1] != "ood", c))
-    head = "| task | chance | " + " | ".join(f"ICL k={k} | FT {k}" for k in ks) + " |"
-    lines = [head, "|---|---|" + "---|---|" * len(ks)]
+    acc: dict = {}  # (family, variant, method, k) -> acc
+    for task, r in icl.get("results", {}).items():
+        found = task_spec(icl.get("configs", {}).get(task, {}))
+        if found is not None and "acc,none" in r:
+            acc[(found[0].family, found[0].variant, "icl", found[1])] = r["acc,none"]
+    for task, r in ft.get("results", {}).items():
+        m = FT_RE.match(task)
+        if m and "acc,none" in r:
+            acc[(m["family"], m["variant"], "ft", int(m["k"]))] = r["acc,none"]
+    ks = sorted({k for *_, method, k in acc if method == "ft"} & {k for *_, method, k in acc if method == "icl"})
+    cells = sorted({(f, v) for f, v, *_ in acc}, key=lambda c: (c[1] != "ood", c))
+    lines = ["| task | chance | " + " | ".join(f"ICL k={k} | FT {k}" for k in ks) + " |",
+             "|---|---|" + "---|---|" * len(ks)]
 
     def row(name: str, ch: float, values: list) -> str:
         return f"| {name} | {ch:.3f} | " + " | ".join("—" if v is None else f"{v:.3f}" for v in values) + " |"
 
-    means: dict = {}
-    for cell in cells:
-        values = [acc.get((cell, m, k)) for k in ks for m in ("icl", "ft")]
-        lines.append(row(cell, chance(cell.rsplit("_", 1)[0]), values))
-        means.setdefault(cell.rsplit("_", 1)[1], []).append((chance(cell.rsplit("_", 1)[0]), values))
-    for variant, rows in sorted(means.items(), key=lambda kv: kv[0] != "ood"):
-        cols = list(zip(*[v for _, v in rows]))
-        mean = [None if any(x is None for x in col) else sum(col) / len(col) for col in cols]
-        lines.append(row(f"**mean {variant}**", sum(c for c, _ in rows) / len(rows), mean))
+    by_variant: dict = {}
+    for f, v in cells:
+        values = [acc.get((f, v, m, k)) for k in ks for m in ("icl", "ft")]
+        lines.append(row(f"{f}_{v}", chance(f), values))
+        by_variant.setdefault(v, []).append((chance(f), values))
+    for v, rows_ in sorted(by_variant.items(), key=lambda kv: kv[0] != "ood"):
+        cols = list(zip(*[values for _, values in rows_]))
+        mean = [None if None in col else sum(col) / len(col) for col in cols]
+        lines.append(row(f"**mean {v}**", sum(c for c, _ in rows_) / len(rows_), mean))
     return "\n".join(lines)

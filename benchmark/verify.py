@@ -26,10 +26,10 @@ from .generators import DIFFICULTIES, FAMILIES, VARIANTS, GenerationError
 from .taskgen import TASK_VERSION
 from ._args import nonneg_int
 from .verify_config import FT_RE, SIZE_KEYS, check_config, check_metadata, official
-
-_RUN_KEYS = ("difficulty", "queries")  # one value per run; episodes are per task
 from .verify_docs import check_samples, expected_docs, sha256
 from .verify_io import SubmissionError, locate, read_json, read_jsonl, shown
+
+_RUN_KEYS = ("difficulty", "queries")  # one value per run; episodes are per task
 
 __all__ = ["Problem", "TaskScores", "Verified", "configure_parser", "run", "verify_run"]
 

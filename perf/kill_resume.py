@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
@@ -26,14 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from ood_icl.finetune_results import STATE_DIR
+from ood_icl.finetune_results import STATE_DIR, final_files
 
 STARTUP_S = 8.0  # imports and model loading before the first unit
-
-
-def _outputs(root: Path) -> dict[str, bytes]:
-    return {re.sub(r"_\d{4}-\d\d-\d\dT[\d.-]+(?=\.json)", "", p.name): p.read_bytes()
-            for p in root.rglob("*") if p.is_file() and STATE_DIR not in p.parts}
 
 
 def main() -> int:
@@ -73,7 +67,7 @@ def main() -> int:
             print(f"kill {i + 1}: SIGKILL at {delay:.1f} s, {units} state files on disk")
     subprocess.run(resumed, check=True, stdout=subprocess.DEVNULL)
 
-    a, b = _outputs(out / "uninterrupted"), _outputs(out / "killed")
+    a, b = final_files(out / "uninterrupted"), final_files(out / "killed")
     same = a == b
     print(f"{len(a)} files; byte-identical: {same}" + ("" if same else f"; differ: {sorted(set(a) ^ set(b)) or [n for n in a if a[n] != b.get(n)]}"))
     print(f"folders: {out}")

@@ -70,11 +70,17 @@ def test_missing_parent_folders_are_created(tmp_path):
 
 
 def test_table_puts_fine_tuning_beside_in_context_learning(tmp_path, capsys):
-    for name, results in (("icl", {"ood_icl_cipher_ood_k4": {"acc,none": 0.5}, "ood_icl_cipher_ood_k1": {"acc,none": 0.4},
-                                   "ood_icl_quick_label_map_id_k4": {"acc,none": 0.75}}),
-                          ("ft", {"ood_icl_cipher_ood_ft4": {"acc,none": 0.25}, "ood_icl_label_map_id_ft4": {"acc,none": 0.5}})):
+    def cfg(family, variant, k):  # what lm-eval records of one of our leaf tasks
+        return {"dataset_kwargs": {"family": family, "variant": variant, "k": k}, "metadata": {"seed": 2026, "difficulty": 2, "episodes": 2, "queries": 2}}
+
+    icl = {"results": {"ood_icl_cipher_ood_k4": {"acc,none": 0.5}, "ood_icl_cipher_ood_k1": {"acc,none": 0.4},
+                       "ood_icl_quick_label_map_id_k4": {"acc,none": 0.75}},
+           "configs": {"ood_icl_cipher_ood_k4": cfg("cipher", "ood", 4), "ood_icl_cipher_ood_k1": cfg("cipher", "ood", 1),
+                       "ood_icl_quick_label_map_id_k4": cfg("label_map", "id", 4)}}
+    ft = {"results": {"ood_icl_cipher_ood_ft4": {"acc,none": 0.25}, "ood_icl_label_map_id_ft4": {"acc,none": 0.5}}}
+    for name, results in (("icl", icl), ("ft", ft)):
         (tmp_path / name).mkdir()
-        (tmp_path / name / "results_2026-11-26T00-00-00.json").write_text(json.dumps({"results": results, "configs": {}}))
+        (tmp_path / name / "results_2026-11-26T00-00-00.json").write_text(json.dumps(results))
     assert main(["table", str(tmp_path / "icl"), "--finetune", str(tmp_path / "ft")]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "| task | chance | ICL k=4 | FT 4 |" in lines  # k=1 has no fine-tuning counterpart: left out

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +13,7 @@ import pytest
 
 from ood_icl.dataset import BuildSpec, episodes
 from ood_icl.finetune import FinetuneConfig, cell_episodes, finetune_tasks, main, resolve_tasks
-from ood_icl.finetune_results import STATE_DIR, sanitize_model_name
+from ood_icl.finetune_results import final_files, sanitize_model_name
 from ood_icl.finetune_train import RECIPES, Learner, Recipe, Run, recipe_for, score_episode, train, unit_generator
 
 TASK_DIR = Path(__file__).resolve().parent.parent / "task_yaml"
@@ -41,10 +41,7 @@ def _cli_args(model: Path, out: Path) -> list[str]:
             "--dtype", "float32", "--output-path", str(out), "--quiet"]
 
 
-def _outputs(root: Path) -> dict[str, bytes]:
-    """The final files, their timestamp taken out of the name."""
-    return {re.sub(r"_\d{4}-\d\d-\d\dT[\d.-]+(?=\.json)", "", p.name): p.read_bytes()
-            for p in root.rglob("*") if p.is_file() and STATE_DIR not in p.parts}
+_outputs = final_files
 
 
 def _lines(path: Path) -> list[dict]:
@@ -263,3 +260,15 @@ def test_a_run_trains_with_the_recipes_a_sweep_chose(tiny_model, tmp_path, capsy
     assert main(["--model", str(tiny_model), "--tasks", "cipher_ood", "--budgets", "1,4,16", "--recipes",
                  str(sweep / "recipe_sweep.json"), "--output-path", str(tmp_path / "x"), "--quiet"]) == 2
     assert "no recipe for budget 16" in capsys.readouterr().err
+
+
+def test_the_lora_table_is_what_the_committed_sweep_chose():
+    """RECIPES is the sweep's measured choice, and the selection rule reproduces it from the figures."""
+    from ood_icl.finetune_sweep import _choose
+
+    record = json.loads((TASK_DIR.parent / "docs" / "recipe_sweep_lora.json").read_text())
+    figures = {(f["budget"], f["lr"], f["steps"]): [f["acc"] * f["n"], f["gold_prob"] * f["n"], f["n"]]
+               for f in record["figures"]}
+    chosen = _choose(figures, "lora", [int(b) for b in record["chosen"]])
+    assert {str(b): asdict(r) for b, r in chosen.items()} == record["chosen"]
+    assert {b: r for (m, b), r in RECIPES.items() if m == "lora"} == chosen
