@@ -110,6 +110,24 @@ def unit_generator(train_seed: int, data_seed: int, family: str, variant: str, e
 Pair = tuple[list[int], list[int]]  # (context tokens, continuation tokens)
 
 
+def deterministic_cuda() -> None:
+    """Deterministic kernels on CUDA, so a resumed run equals an uninterrupted one there too.
+
+    cuBLAS needs its workspace fixed before its first call (CUBLAS_WORKSPACE_CONFIG), and some
+    CUDA kernels (index_add, the memory-efficient and cuDNN attention backward) add with atomics
+    unless torch's deterministic mode picks their deterministic variants, which it does only
+    with warn_only=False (with warn_only=True the attention backward warns and stays
+    non-deterministic).  tests/test_finetune_cuda.py checks that a killed and resumed run is
+    byte-identical on the GPU it runs on.
+    """
+    import os
+
+    import torch
+
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True)
+
+
 # ----------------------------------------------------------------------------- model
 
 
@@ -133,6 +151,8 @@ class Learner:
         if method == "full" and slots != 1:
             raise ValueError("full fine-tuning has one slot: it trains one run at a time")
         self.method, self.device, self.dtype = method, torch.device(device), getattr(torch, dtype)
+        if self.device.type == "cuda":
+            deterministic_cuda()
         extra = {"gguf_file": gguf_file} if gguf_file else {}
         self.tokenizer = AutoTokenizer.from_pretrained(model_path, **extra)
         model = AutoModelForCausalLM.from_pretrained(

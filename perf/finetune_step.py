@@ -1,7 +1,7 @@
 """How much does the fine-tuning step cost beyond the model's own forward and backward?
 
 python perf/finetune_step.py [--model PATH] [--method lora|full] [--budgets 1,4,16] [--threads 1]
-                             [--repeats 5] [--episodes 1] [--dtype bfloat16]
+                             [--repeats 5] [--episodes 1] [--dtype bfloat16] [--device cpu|cuda]
 
 1. One optimizer step of the baseline on one episode's batch (every budget's demos, one
    adapter per budget, as ``ood-icl finetune`` trains them) against a raw forward + backward
@@ -42,12 +42,20 @@ def _raw_step(learner: Learner, pairs: list, slot: str | None) -> None:
         mask[b, :len(seq)] = 1
     if slot is not None:
         learner.model.set_adapter(slot)
-    autocast = torch.autocast("cpu", dtype=learner.dtype) if learner._autocast else torch.autocast("cpu", enabled=False)
+    kind = learner.device.type
+    ids, labels, mask = ids.to(learner.device), labels.to(learner.device), mask.to(learner.device)
+    autocast = torch.autocast(kind, dtype=learner.dtype) if learner._autocast else torch.autocast(kind, enabled=False)
     with autocast:
         loss = learner.model(input_ids=ids, attention_mask=mask, labels=labels).loss
     loss.backward()
     for p in learner.model.parameters():
         p.grad = None
+    _sync(learner.device)
+
+
+def _sync(device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
 
 
 def main() -> None:
@@ -59,26 +67,31 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--episodes", type=int, default=1, help="for the whole-run timing (0: skip it)")
+    ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     model = args.model or str(default_model_path())
     budgets = tuple(int(b) for b in args.budgets.split(","))
     lora = args.method == "lora"
 
-    learner = Learner(model, args.method, slots=len(budgets) if lora else 1, dtype=args.dtype)
+    learner = Learner(model, args.method, slots=len(budgets) if lora else 1, dtype=args.dtype, device=args.device)
     config = FinetuneConfig(model=model, cells=(("cipher", "ood"),), budgets=budgets, method=args.method)
     ep = cell_episodes(config, "cipher", "ood")[0]
     demos = learner.encode_demos(ep.demos[:max(budgets)])
     # LoRA trains every budget in one batch; full fine-tuning trains the largest budget alone
     groups = [budgets] if lora else [budgets[-1:]]
-    rows = [p for b in groups[0] for p in demos[:b]]
+    rows = [p for b in groups[0] for p in demos[:min(b, Recipe.batch)]]  # a step sees one batch per run
     tokens = sum(len(c) + len(o) for c, o in rows)
 
     # the loop's own iterations, timed between the checkpoint callbacks (one step each)
     marks: list[float] = []
     runs = [Run(learner.slots[i] if lora else None, tuple(demos[:b]), Recipe(lr=1e-4, steps=args.repeats + 2),
                 unit_generator(0, 0, "cipher", "ood", 0, b)) for i, b in enumerate(groups[0])]
-    train(learner, runs, checkpoints=range(1, args.repeats + 3), on_checkpoint=lambda s: marks.append(time.perf_counter()))
+    def mark(step: int) -> None:
+        _sync(learner.device)
+        marks.append(time.perf_counter())
+
+    train(learner, runs, checkpoints=range(1, args.repeats + 3), on_checkpoint=mark)
     steps = [b - a for a, b in zip(marks[1:], marks[2:])]  # the first step warms up
     _raw_step(learner, rows, learner.slots[0])  # warm-up
     raw = []
@@ -87,7 +100,8 @@ def main() -> None:
         _raw_step(learner, rows, learner.slots[0])
         raw.append(time.perf_counter() - start)
     step, raw_t = statistics.median(steps), statistics.median(raw)
-    print(f"{args.method} {args.dtype}, {args.threads} thread(s), batch {len(rows)} rows / {tokens} tokens "
+    where = torch.cuda.get_device_name() if args.device == "cuda" else f"{args.threads} thread(s)"
+    print(f"{args.method} {args.dtype}, {where}, batch {len(rows)} rows / {tokens} tokens "
           f"(budgets {','.join(map(str, groups[0]))}), median of {args.repeats}")
     print(f"  optimizer step (forward, backward, per-run clip, AdamW): {step * 1000:8.1f} ms")
     print(f"  raw forward + backward of the same rows (HF labels loss): {raw_t * 1000:8.1f} ms")
@@ -96,7 +110,7 @@ def main() -> None:
     if args.episodes:
         with tempfile.TemporaryDirectory(prefix="ft-perf-") as tmp:
             cfg = FinetuneConfig(model=model, cells=(("cipher", "ood"),), budgets=budgets, method=args.method,
-                                 episodes=args.episodes, dtype=args.dtype, threads=args.threads)
+                                 episodes=args.episodes, dtype=args.dtype, threads=args.threads, device=args.device)
             start = time.perf_counter()
             finetune_tasks(cfg, Path(tmp), progress=False)
             wall = time.perf_counter() - start
