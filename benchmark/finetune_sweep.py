@@ -90,6 +90,7 @@ def select_hparams(model: str, method: str, cells, budgets, *, seed: int, episod
         record = {"method": method, "model": model, "dev_seed": seed, "episodes": episodes, "queries": queries,
                   "difficulty": difficulty, "dtype": dtype, "device": device, "cells": [list(c) for c in config.cells],
                   "lr_grid": list(LR_GRID[method]), "step_grids": {str(b): list(step_grid(b)) for b in chosen},
+                  "max_steps": {str(b): max_steps(b) for b in chosen},
                   "figures": [{"budget": b, "lr": lr, "steps": s, "acc": a / n, "gold_prob": p / n, "n": n}
                               for (b, lr, s), (a, p, n) in sorted(figures.items())],
                   "chosen": {str(b): asdict(r) for b, r in chosen.items()}}

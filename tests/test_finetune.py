@@ -262,13 +262,18 @@ def test_a_run_trains_with_the_recipes_a_sweep_chose(tiny_model, tmp_path, capsy
     assert "no recipe for budget 16" in capsys.readouterr().err
 
 
-def test_the_lora_table_is_what_the_committed_sweep_chose():
+@pytest.mark.parametrize("method", ["lora", "full"])
+def test_the_recipe_table_is_what_the_committed_sweep_chose(method):
     """RECIPES is the sweep's measured choice, and the selection rule reproduces it from the figures."""
-    from ood_icl.finetune_sweep import _choose
+    from ood_icl.finetune_sweep import LR_GRID, _choose, max_steps, step_grid
 
-    record = json.loads((TASK_DIR.parent / "docs" / "recipe_sweep_lora.json").read_text())
+    record = json.loads((TASK_DIR.parent / "docs" / f"recipe_sweep_{method}.json").read_text())
+    assert record["method"] == method and record["lr_grid"] == list(LR_GRID[method])
     figures = {(f["budget"], f["lr"], f["steps"]): [f["acc"] * f["n"], f["gold_prob"] * f["n"], f["n"]]
                for f in record["figures"]}
-    chosen = _choose(figures, "lora", [int(b) for b in record["chosen"]])
+    budgets = [int(b) for b in record["chosen"]]
+    assert record["step_grids"] == {str(b): list(step_grid(b)) for b in budgets}
+    assert record["max_steps"] == {str(b): max_steps(b) for b in budgets}
+    chosen = _choose(figures, method, budgets)
     assert {str(b): asdict(r) for b, r in chosen.items()} == record["chosen"]
-    assert {b: r for (m, b), r in RECIPES.items() if m == "lora"} == chosen
+    assert {b: r for (m, b), r in RECIPES.items() if m == method} == chosen
