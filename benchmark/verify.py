@@ -148,6 +148,13 @@ def _classify(out: Verified, where: str, sections: dict, samples: dict, kind: st
     for key in ("results", "versions", "n-shot", "n-samples", "task_hashes"):
         names |= set(sections[key])
     names |= set(samples)
+    texts = [n for n in names if isinstance(n, str)]
+    if kind == "icl" and texts and all(FT_RE.match(n) for n in texts):
+        out.add("wrong-kind", where, "the run holds fine-tuning tasks (..._ft<k>): verify it with --finetune")
+        return {}
+    if kind == "ft" and texts and all(n in suite.tasks or n in suite.groups for n in texts):
+        out.add("wrong-kind", where, "the run holds in-context tasks: verify it without --finetune")
+        return {}
     leaves = {}
     for name in sorted(names, key=str):
         if kind == "icl" and name in suite.tasks:

@@ -22,7 +22,7 @@ CODES = {"symlink", "unreadable", "not-a-file", "too-large", "invalid-json", "no
          "version-mismatch", "nonstandard-size", "missing-samples", "task-hash-mismatch", "missing-results",
          "unexpected-metric", "out-of-range", "metric-mismatch", "stderr-mismatch", "unknown-doc",
          "duplicate-doc", "missing-doc", "doc-mismatch", "target-mismatch", "prompt-mismatch",
-         "response-malformed"}
+         "response-malformed", "wrong-kind"}
 TASK = "ood_icl_cipher_ood_k4"
 GEN = "ood_icl_cipher_ood_k1_gen"
 
@@ -66,12 +66,13 @@ def test_small_run_is_not_complete_without_allow_small(run):
     assert _codes(v) == {"nonstandard-size"}
 
 
-def test_finetune_folder_verifies_against_k0_docs(ft_folder):
+def test_finetune_folder_verifies_against_k0_docs(ft_folder, run):
     ft = ft_folder
     v = _verify(ft, kind="ft")
     assert v.ok, [str(p) for p in v.problems]
     assert {t.k for t in v.tasks.values()} == {0, 1, 4} and v.method["method"] == "lora"
-    assert "unknown-task" in _codes(_verify(ft))  # ft tasks are not in-context tasks
+    assert _codes(_verify(ft)) == {"wrong-kind"}  # one clear problem, not one per task
+    assert _codes(_verify(run, kind="ft")) == {"wrong-kind"}
 
 
 @pytest.fixture(scope="module")
