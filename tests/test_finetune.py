@@ -222,6 +222,18 @@ def test_bad_arguments_exit_2_with_one_line(argv, needle, capsys):
     assert err.count("\n") == 1 and err.startswith("ood-icl finetune: error:") and needle in err
 
 
+def test_device_cuda_without_a_gpu_exits_2(tiny_model, tmp_path, capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: tests/test_finetune_cuda.py covers --device cuda")
+    code = main(["--model", str(tiny_model), "--tasks", "cipher_ood", "--device", "cuda",
+                 "--output-path", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "--device cuda" in err
+    assert not (tmp_path / "x").exists()
+
+
 def test_another_config_in_the_same_folder_exits_2(reference, tiny_model, capsys):
     assert main(_cli_args(tiny_model, reference) + ["--method", "full"]) == 2
     assert "another" in capsys.readouterr().err
