@@ -23,7 +23,7 @@ from pathlib import Path
 from .finetune_results import write_atomic
 from .finetune_train import Learner, Recipe, Run, query_pairs, score_episode, train, unit_generator
 
-LR_GRID = {"lora": (3e-4, 1e-3, 3e-3), "full": (1e-5, 3e-5, 1e-4)}
+LR_GRID = {"lora": (3e-4, 1e-3, 3e-3), "full": (1e-5, 3e-5, 1e-4, 3e-4)}
 STEP_GRID = (5, 10, 20)
 SWEEP_EPISODES = 1  # per task: 24 dev episodes over the 24 tasks of the suite
 SWEEP_BATCH = 16

@@ -74,7 +74,7 @@ RECIPES: Mapping[tuple[str, int], Recipe] = MappingProxyType({
     ("lora", 1): Recipe(lr=3e-3, steps=5),
     ("lora", 4): Recipe(lr=3e-3, steps=10),
     ("lora", 16): Recipe(lr=1e-3, steps=5),
-    ("full", 1): Recipe(lr=3e-5, steps=5),
+    ("full", 1): Recipe(lr=3e-4, steps=5),
     ("full", 4): Recipe(lr=1e-4, steps=10),
     ("full", 16): Recipe(lr=1e-4, steps=10),
 })
