@@ -103,8 +103,7 @@ def max_steps(budget: int) -> int:
 
     The default run (24 tasks x 20 episodes x budgets 1, 4, 16) must fit in an hour on a 2-core
     CPU, and a step costs about 0.5 s there; the longest column is swept and printed for
-    reference but not chosen.  In the published sweep it led only at budget 16 (lr 3e-3, 20
-    steps: 0.689 against 0.673 for lr 1e-3, 5 steps), by less than the noise of 60 queries.
+    reference but not chosen (where it led, and by how much: docs/finetune.md).
     """
     return step_grid(budget)[1]
 

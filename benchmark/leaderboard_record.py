@@ -70,7 +70,8 @@ def ideal_block(seed: int, sizes: dict, ks_by_cell: dict) -> dict:
     return out
 
 
-def _series(v: Verified) -> list[dict]:
+def verified_series(v: Verified) -> list[dict]:
+    """The record's series of a verified run: per task, the correct bits of its docs in order."""
     out = []
     for name, t in sorted(v.tasks.items()):
         metric = "exact_match" if t.method == "gen" else "acc"
@@ -90,7 +91,7 @@ def build_record(name: str, icl: Verified, ft: Verified | None = None, *, privat
     """The record of a verified submission (and its fine-tuning baseline)."""
     if not icl.ok or (ft is not None and not ft.ok):
         raise ValueError("only verified submissions make records")
-    series = _series(icl) + (_series(ft) if ft else [])
+    series = verified_series(icl) + (verified_series(ft) if ft else [])
     ks: dict = {}
     for s in series:
         ks.setdefault((s["family"], s["variant"]), set()).add(s["k"])

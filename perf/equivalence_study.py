@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 from ood_icl.leaderboard_columns import fmt_budget
-from ood_icl.leaderboard_record import _series
+from ood_icl.leaderboard_record import verified_series
 from ood_icl.leaderboard_stats import compute
 from ood_icl.verify import verify_run
 
@@ -45,7 +45,7 @@ def main() -> int:
         if not v.ok:
             print(f"{run}: does not verify", file=sys.stderr)
             return 1
-        extra += _series(v)
+        extra += verified_series(v)
     episodes = min(len(s["correct"]) for s in extra) // q
     have = {(s["family"], s["variant"], s["method"], s["k"]): s["correct"] for s in record["series"]}
     series = [dict(s, correct=s["correct"][:episodes * q]) for s in record["series"]]

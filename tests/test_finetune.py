@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-import os
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+from _finetune_helpers import ENV, run_killed_after
 
 from ood_icl.dataset import BuildSpec, episodes
 from ood_icl.finetune import FinetuneConfig, cell_episodes, finetune_tasks, main, resolve_tasks
@@ -18,7 +18,6 @@ from ood_icl.finetune_train import RECIPES, Learner, Recipe, Run, recipe_for, sc
 
 TASK_DIR = Path(__file__).resolve().parent.parent / "task_yaml"
 CELLS = (("cipher", "ood"), ("label_map", "id"))
-ENV = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", OMP_NUM_THREADS="1")
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -39,9 +38,6 @@ def _config(model: Path, **kw) -> FinetuneConfig:
 def _cli_args(model: Path, out: Path) -> list[str]:
     return ["--model", str(model), "--tasks", "cipher_ood,label_map_id", "--budgets", "0,1,4", "--episodes", "2",
             "--dtype", "float32", "--output-path", str(out), "--quiet"]
-
-
-_outputs = final_files
 
 
 def _lines(path: Path) -> list[dict]:
@@ -138,24 +134,14 @@ def test_samples_and_hashes_equal_lm_evals_k0(reference, tiny_model, tmp_path):
 
 def test_killed_run_resumes_to_identical_files(reference, tiny_model, tmp_path):
     """SIGKILL after 5 of 12 unit files (mid-episode), then the same command again."""
-    killer = ("import os, signal, sys\n"
-              "from ood_icl import finetune_results as fr\n"
-              "save, n = fr.RunState.save, []\n"
-              "def dying_save(self, *a):\n"
-              "    save(self, *a); n.append(1)\n"
-              "    if len(n) == 5: os.kill(os.getpid(), signal.SIGKILL)\n"
-              "fr.RunState.save = dying_save\n"
-              "from ood_icl.finetune import main\n"
-              "sys.exit(main(sys.argv[1:]))\n")
-    proc = subprocess.run([sys.executable, "-c", killer, *_cli_args(tiny_model, tmp_path)], env=ENV,
-                          capture_output=True, text=True)
+    proc = run_killed_after(5, _cli_args(tiny_model, tmp_path))
     assert proc.returncode == -9, proc.stderr[-2000:]
     assert not list(tmp_path.rglob("results_*.json"))
     assert len(list(tmp_path.rglob("e0000*.json"))) == 5
     assert main(_cli_args(tiny_model, tmp_path)) == 0
-    assert _outputs(tmp_path) == _outputs(reference)
+    assert final_files(tmp_path) == final_files(reference)
     assert main(_cli_args(tiny_model, tmp_path)) == 0  # a finished run only rewrites the same files
-    assert _outputs(tmp_path) == _outputs(reference)
+    assert final_files(tmp_path) == final_files(reference)
 
 
 def test_two_process_accelerate_run_equals_one_process(reference, tiny_model, tmp_path):
@@ -166,7 +152,7 @@ def test_two_process_accelerate_run_equals_one_process(reference, tiny_model, tm
     assert proc.returncode == 0, proc.stderr[-3000:]
     ranks = {json.loads(p.read_text())["process"][0] for p in tmp_path.rglob("e0000*.json")}
     assert ranks == {0, 1}  # the episodes were shared out
-    assert _outputs(tmp_path) == _outputs(reference)
+    assert final_files(tmp_path) == final_files(reference)
 
 
 def test_runs_trained_together_equal_runs_trained_alone(tiny_model):

@@ -4,12 +4,10 @@ none); run it on a GPU machine with ``python -m pytest tests/test_finetune_cuda.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from _finetune_helpers import run_killed_after
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -18,7 +16,6 @@ from ood_icl.finetune import FinetuneConfig, finetune_tasks, main  # noqa: E402
 from ood_icl.finetune_results import final_files  # noqa: E402
 
 CELLS = (("cipher", "ood"), ("label_map", "id"))
-ENV = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", OMP_NUM_THREADS="1")
 
 
 def _run(model: Path, out: Path, method: str, device: str, dtype: str = "float32") -> dict:
@@ -70,17 +67,8 @@ def test_a_killed_cuda_run_resumes_to_identical_files(tiny_model, tmp_path):
     args = ["--model", str(tiny_model), "--tasks", "cipher_ood,label_map_id", "--budgets", "0,1,4",
             "--episodes", "2", "--device", "cuda", "--quiet"]
     assert main(args + ["--output-path", str(tmp_path / "whole")]) == 0
-    killer = ("import os, signal, sys\n"
-              "from ood_icl import finetune_results as fr\n"
-              "save, n = fr.RunState.save, []\n"
-              "def dying_save(self, *a):\n"
-              "    save(self, *a); n.append(1)\n"
-              "    if len(n) == 5: os.kill(os.getpid(), signal.SIGKILL)\n"
-              "fr.RunState.save = dying_save\n"
-              "from ood_icl.finetune import main\n"
-              "sys.exit(main(sys.argv[1:]))\n")
     resumed = args + ["--output-path", str(tmp_path / "killed")]
-    proc = subprocess.run([sys.executable, "-c", killer, *resumed], env=ENV, capture_output=True, text=True)
+    proc = run_killed_after(5, resumed)
     assert proc.returncode == -9, proc.stderr[-2000:]
     assert main(resumed) == 0
     whole, killed = final_files(tmp_path / "whole"), final_files(tmp_path / "killed")
