@@ -17,14 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from . import PUBLISHED_SEED, __version__
+from . import __version__
 from .generators import FAMILIES, SUITE_VERSION, VARIANTS, get_family
 from .generators.core import distinct_episodes
-
-DEFAULT_EPISODES = 20
-DEFAULT_QUERIES = 5
-DEFAULT_POOL = 16
-DEFAULT_DIFFICULTY = 2
+from .suite import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, PUBLISHED_SEED, cell_name
 
 
 def features():
@@ -72,7 +68,7 @@ class BuildSpec:
 
     @property
     def config_name(self) -> str:
-        return f"{self.family}_{self.variant}"
+        return cell_name(self.family, self.variant)
 
 
 def episodes(spec: BuildSpec):

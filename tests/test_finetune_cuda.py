@@ -12,8 +12,10 @@ from _finetune_helpers import run_killed_after
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
-from ood_icl.finetune import FinetuneConfig, finetune_tasks, main  # noqa: E402
-from ood_icl.finetune_results import final_files  # noqa: E402
+from ood_icl.finetune.cli import main  # noqa: E402
+from ood_icl.finetune.config import FinetuneConfig  # noqa: E402
+from ood_icl.finetune.run import finetune_tasks  # noqa: E402
+from ood_icl.finetune.state import final_files  # noqa: E402
 
 CELLS = (("cipher", "ood"), ("label_map", "id"))
 

@@ -10,11 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from .leaderboard import build, default_dir
-from .leaderboard_record import build_record, slug, write_record
-from .verify import report, seed_arg, verify_run
-
-__all__ = ["configure_parser", "run"]
+from .._args import nonneg_int
+from ..verify.cli import report
+from ..verify.run import verify_run
+from .build import build, default_dir
+from .derive import build_record
+from .record import slug, write_record
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -22,7 +23,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
     parser.add_argument("--name", required=True, help="display name, e.g. 'HuggingFaceTB/SmolLM2-135M'")
     parser.add_argument("--finetune", type=Path, default=None, metavar="DIR2",
                         help="the fine-tuning baseline's folder (same seed and sizes)")
-    parser.add_argument("--seed", type=seed_arg, default=None,
+    parser.add_argument("--seed", type=nonneg_int, default=None,
                         help="maintainers' private seed: required of the run, kept out of the record")
     parser.add_argument("--allow-small", action="store_true",
                         help="accept episodes/queries other than the official ones")
