@@ -113,12 +113,12 @@ def _validity(args) -> int:
     return 1 if problems else 0
 
 
-def _model(args) -> int:
+def _model(_args) -> int:
     print(default_model_path())
     return 0
 
 
-def _tasks_dir(args) -> int:
+def _tasks_dir(_args) -> int:
     print(tasks_dir())
     return 0
 

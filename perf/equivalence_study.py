@@ -9,7 +9,7 @@ episodes of each task, where a full run at those budgets costs too much (each is
 like a submission, ``--allow-small --allow-partial``).
 
 Everything is cut to the first E episodes, where every series has them, and the leaderboard's
-own statistics (``leaderboard_stats.compute``: bootstrap over episodes, paired across
+own statistics (``leaderboard.stats.compute``: bootstrap over episodes, paired across
 methods) give, for the ood variant, the mean accuracy per in-context k and per fine-tuning
 budget, and the example equivalence: the budget whose fine-tuning accuracy equals in-context
 accuracy at the largest k.  For a budget in both the record and a run, the record's series is

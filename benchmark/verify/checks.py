@@ -147,7 +147,7 @@ def _check_results(entry, scores: dict, add) -> None:
         add("limit-used", f"sample_len = {shown(entry.get('sample_len'), 20)}")
 
 
-def verify_groups(out: Verified, where: str, results: dict, sections: dict) -> None:
+def verify_groups(out: Verified, results: dict, sections: dict) -> None:
     """Each official group the run reports: its members, version and aggregate figures."""
     suite = official()
     subtasks = results.get("group_subtasks")

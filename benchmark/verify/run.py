@@ -64,7 +64,7 @@ def verify_run(path: Path, *, seed: int | None = None, kind: str = "icl", allow_
         meta = official().task_metadata.get(name, official().metadata)
         verify_task(out, name, leaf, sections, folder.samples.get(name), {k: meta[k] for k in kept})
     if kind == "icl":
-        verify_groups(out, where, results, sections)
+        verify_groups(out, results, sections)
     if kind == "ft":
         out.method = _short_fields(sections["config"])
     out.model = _model_info(results, sections["config"])
