@@ -13,17 +13,21 @@ from .run import verify_run
 _MAX_PRINTED = 200
 
 
-def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def add_run_arguments(parser: argparse.ArgumentParser, *, seed_help: str) -> None:
+    """The arguments of every command that verifies a run (``verify``, ``submit``)."""
     parser.add_argument("dir", type=Path, help="the lm_eval --output_path folder (results + --log_samples)")
-    parser.add_argument("--seed", type=nonneg_int, default=None,
-                        help="the maintainers' secret seed: the run must have used it")
-    parser.add_argument("--finetune", action="store_true",
-                        help="DIR is the fine-tuning baseline's folder (tasks ood_icl_<family>_<variant>_ft<k>)")
+    parser.add_argument("--seed", type=nonneg_int, default=None, help=seed_help)
     parser.add_argument("--allow-small", action="store_true",
                         help="accept episodes/queries other than the official ones (tests, quick looks)")
     parser.add_argument("--allow-partial", action="store_true",
                         help="accept a run covering only part of the suite (e.g. ood_icl_quick) or, with "
                              "--finetune, only some family x variant cells")
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    add_run_arguments(parser, seed_help="the maintainers' secret seed: the run must have used it")
+    parser.add_argument("--finetune", action="store_true",
+                        help="DIR is the fine-tuning baseline's folder (tasks ood_icl_<family>_<variant>_ft<k>)")
     return parser
 
 
