@@ -20,6 +20,7 @@ from typing import Iterable, Iterator
 from . import __version__
 from .generators import FAMILIES, SUITE_VERSION, VARIANTS, get_family
 from .generators.core import distinct_episodes
+from .io import is_int
 from .suite import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, PUBLISHED_SEED, cell_name
 
 
@@ -63,7 +64,7 @@ class BuildSpec:
             raise ValueError(f"variant={self.variant!r}: must be one of {', '.join(VARIANTS)}")
         for name in ("seed", "episodes", "queries", "pool"):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < (0 if name == "seed" else 1):
+            if not is_int(value) or value < (0 if name == "seed" else 1):
                 raise ValueError(f"{name}={value!r}: must be a {'non-negative' if name == 'seed' else 'positive'} integer")
 
     @property

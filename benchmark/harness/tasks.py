@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..dataset import BuildSpec, content_hash, rows, to_dataset
 from ..generators import render_prompt
-from ..io import read_json
+from ..io import is_int, read_json
 from ..suite import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, PUBLISHED_SEED
 
 
@@ -38,7 +38,7 @@ def doc_to_text(doc: dict) -> str:
 
 def _as_int(name: str, value) -> int:
     # --metadata is JSON, so numbers arrive as numbers; strings are a user error worth naming.
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_int(value):
         raise ValueError(f"{name}={value!r}: must be an integer")
     return value
 

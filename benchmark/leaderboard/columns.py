@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..generators import FAMILIES
+from ..io import is_number
 from ..suite import OFFICIAL_SIZES, PUBLISHED_SEED, TASK_VERSION
 from .record import Record
 from .stats import NA, Estimate, Stats
@@ -80,7 +81,7 @@ def notes(entry: Entry) -> list[str]:
 
 def _params(entry: Entry) -> tuple[float, str]:
     n = entry.record.model.get("num_parameters")
-    if not isinstance(n, (int, float)) or isinstance(n, bool) or n <= 0:
+    if not is_number(n) or n <= 0:
         return math.nan, "—"
     for div, unit in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
         if n >= div:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..generators import render_prompt
 from ..harness.metrics import doc_hash, hash_string
-from ..io import is_number, shown
+from ..io import is_int, is_number, shown
 
 MC_METRICS = ("acc", "acc_norm")
 GEN_METRICS = ("exact_match",)
@@ -53,7 +53,7 @@ def check_samples(samples: list, docs: list[dict], *, gen: bool, gen_kwargs: dic
             out.add("malformed-sample", f"{where}: not an object")
             continue
         doc_id = sample.get("doc_id")
-        if not isinstance(doc_id, int) or isinstance(doc_id, bool):
+        if not is_int(doc_id):
             out.add("malformed-sample", f"{where}: doc_id {shown(doc_id)}")
             continue
         if not 0 <= doc_id < len(docs):
