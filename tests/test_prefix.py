@@ -81,6 +81,21 @@ def test_add_request_truncates_like_hflm():
     assert trie.depth[item.nodes[-1]] == 5
 
 
+def test_memo_gives_the_same_scored_positions():
+    rng = random.Random(7)
+    def tokens(lo: int, hi: int) -> list[int]:
+        return [rng.randrange(4) for _ in range(rng.randrange(lo, hi))]
+
+    requests = [(tokens(0, 12), tokens(1, 4)) for _ in range(200)]
+    plain, memoed, memo = Trie(), Trie(), {}
+    for ctx, cont in requests:
+        a, b = add_request(plain, ctx, cont, 10), add_request(memoed, ctx, cont, 10, memo)
+        seen = [(memoed.token[n], memoed.depth[n]) for n in b.nodes]
+        assert [(plain.token[n], plain.depth[n]) for n in a.nodes] == seen
+        assert a.targets == b.targets
+    assert len(plain) == len(memoed)
+
+
 # --- the backend on the tiny model -------------------------------------------------------------
 
 def _lm_eval(backend: str, model: Path, out: Path, model_args: str = "") -> dict:

@@ -119,8 +119,9 @@ class HFPrefixLM(HFLM):
 
     def _prefix_loglikelihood(self, requests, disable_tqdm: bool) -> list[tuple[float, bool]]:
         start = time.perf_counter()
-        trie = Trie()
-        scored = [add_request(trie, ctx, cont, self.max_length) for _, ctx, cont in requests]
+        trie, memo = Trie(), {}
+        scored = [add_request(trie, ctx, cont, self.max_length, memo) for _, ctx, cont in requests]
+        del memo
         needed: dict[int, set[int]] = {}
         for item in scored:
             for node, target in zip(item.nodes, item.targets, strict=True):

@@ -31,17 +31,18 @@ class Trie:
     def __len__(self) -> int:
         return len(self.token)
 
-    def insert(self, tokens: Sequence[int]) -> list[int]:
-        """The node ids along `tokens`, creating the missing ones."""
+    def insert(self, tokens: Sequence[int], below: int | None = None) -> list[int]:
+        """The node ids along `tokens` (under node `below`, if given), creating the missing ones."""
         path: list[int] = []
-        kids = self.roots
+        kids = self.roots if below is None else self.children[below]
+        depth = 0 if below is None else self.depth[below] + 1
         for tok in tokens:
             node = kids.get(tok)
             if node is None:
                 node = len(self.token)
                 kids[tok] = node
                 self.token.append(tok)
-                self.depth.append(len(path))
+                self.depth.append(depth + len(path))
                 self.children.append({})
             path.append(node)
             kids = self.children[node]
@@ -72,15 +73,22 @@ class Scored:
     targets: list[int]
 
 
-def add_request(trie: Trie, context: Sequence[int], continuation: Sequence[int], max_length: int) -> Scored:
+def add_request(trie: Trie, context: Sequence[int], continuation: Sequence[int], max_length: int,
+                memo: dict[tuple[int, ...], int] | None = None) -> Scored:
     """Insert one (context, continuation) pair exactly as HFLM's causal path feeds it.
 
     HFLM runs inp = (context + continuation)[-(max_length + 1):][:-1] and scores the last
-    len(continuation) positions of inp against the continuation tokens.
+    len(continuation) positions of inp against the continuation tokens. `memo` keeps the last node
+    of each untruncated context, so the choices of one prompt walk its tokens once.
     """
-    whole = (list(context) + list(continuation))[-(max_length + 1):]
-    path = trie.insert(whole[:-1])
     n = len(continuation)
+    if memo is None or not context or len(context) + n > max_length + 1:
+        path = trie.insert((list(context) + list(continuation))[-(max_length + 1):][:-1])
+    else:
+        key = tuple(context)
+        if key not in memo:
+            memo[key] = trie.insert(key)[-1]
+        path = [memo[key], *trie.insert(continuation[:-1], below=memo[key])]
     return Scored(nodes=path[len(path) - n:], targets=list(continuation))
 
 
