@@ -7,8 +7,9 @@
 (4, 2)
 """
 
-from .core import (DIFFICULTIES, SUITE_VERSION, VARIANTS, Demo, Episode, Family, GenerationError,
-                   Query, build_episode, ideal_accuracy, item_rng)
+from .core import (DIFFICULTIES, PAIRED_K, SUITE_VERSION, VARIANTS, Demo, Episode, Family, GenerationError,
+                   Query, RetryTuple, build_episode, derangement, distinct_episodes, ideal_accuracy, item_rng,
+                   normalise, shuffled_demos)
 from .prompts import render_prompt
 from .heuristics import HEURISTICS
 from .registry import FAMILIES, UnknownNameError, did_you_mean, get_family

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .._config import require, require_int_range, require_min_max, with_difficulty
-from ..core import Family, _Retry
+from ..core import Family, RetryTuple as _Retry
 
 Row = tuple[int, ...]
 _COLOURS = 9

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from .._config import require, require_int_range, with_difficulty
 from .._words import nonce_word
-from ..core import Family, _Retry
+from ..core import Family, RetryTuple as _Retry
 
 _ID_EDITS = {
     "reverse": lambda w: w[::-1],

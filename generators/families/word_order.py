@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from .._config import require, require_int_range, with_difficulty
 from .._words import nonce_space_size, nonce_word
-from ..core import Family, _Retry
+from ..core import Family, RetryTuple as _Retry
 
 Sentence = tuple[str, str, str, str]  # subject, verb, object, adverb
 
