@@ -8,14 +8,15 @@
 """
 
 from .core import (DIFFICULTIES, PAIRED_K, SUITE_VERSION, VARIANTS, Demo, Episode, Family, GenerationError,
-                   Query, RetryTuple, build_episode, derangement, distinct_episodes, ideal_accuracy, item_rng,
+                   Query, RetryTuple, build_episode, control_permutation, derangement, distinct_episodes, ideal_accuracy, item_rng,
                    normalise, shuffled_demos)
 from .prompts import render_prompt
 from .heuristics import HEURISTICS
 from .registry import FAMILIES, UnknownNameError, did_you_mean, get_family
 
 __all__ = [
-    "DIFFICULTIES", "FAMILIES", "HEURISTICS", "SUITE_VERSION", "VARIANTS", "Demo", "Episode", "Family",
-    "GenerationError", "Query", "UnknownNameError", "build_episode", "did_you_mean", "get_family",
-    "ideal_accuracy", "item_rng", "render_prompt",
+    "DIFFICULTIES", "FAMILIES", "HEURISTICS", "PAIRED_K", "SUITE_VERSION", "VARIANTS", "Demo", "Episode",
+    "Family", "GenerationError", "Query", "RetryTuple", "UnknownNameError", "build_episode",
+    "control_permutation", "derangement", "did_you_mean", "distinct_episodes", "get_family",
+    "ideal_accuracy", "item_rng", "normalise", "render_prompt", "shuffled_demos",
 ]

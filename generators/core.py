@@ -310,11 +310,17 @@ def derangement(rng: random.Random, n: int) -> list[int]:
             return perm
 
 
+def control_permutation(identity: Sequence[Any], k: int = PAIRED_K) -> list[int]:
+    """The pairing control's derangement for the episode with this identity (Episode.identity(),
+    or the same fields of a dataset row): output ``perm[i]`` goes to demo ``i``."""
+    return derangement(item_rng(*identity, "derange", k), k)
+
+
 def shuffled_demos(episode: Episode, k: int = PAIRED_K) -> tuple[tuple[Demo, ...], tuple]:
     """The pairing control: the first k demos with their outputs deranged among them (every
     input keeps its place, no demo keeps its own output).  Returns the demos and the raw
     inputs (unchanged), so a learner can be run on what the control's prompt shows."""
-    perm = derangement(item_rng(*episode.identity(), "derange", k), k)
+    perm = control_permutation(episode.identity(), k)
     demos = episode.demos[:k]
     return tuple(Demo(d.input, demos[p].output) for d, p in zip(demos, perm)), episode.raw_demo_inputs[:k]
 
