@@ -1,0 +1,221 @@
+"""Tuple draws and Bayes-optimal ideal learners of the two binary label families.
+
+Shared by label_map and feature_class (both mine): in both, a rule maps an input to one bit
+(bit 1 -> the rule's first label, bit 0 -> its second), the two candidates of a tuple share the
+episode's two labels, and the choices at a query are those two labels.  Two rule shapes:
+
+* ``lookup`` (the ood variants): an input has a key in range(K) (label_map: its category,
+  feature_class: its first and last letters), uniform over the keys; a rule is a table g of K
+  bits outside a small familiar set (``allowed``).
+* ``small`` (the id and renamed variants): a rule is one of a short list H of familiar
+  features of an input's signature (an index into the signatures the features can tell apart).
+
+The tuple is drawn SYMMETRICALLY: uniform over the ordered pairs (g1, g2) of allowed rules that
+give equal label counts on the 16 paired inputs (the pairing constraint) and differ on them;
+lookup pairs must also agree on every key the paired inputs miss, so every query (an input on
+which they differ) has a key the 16 demos show.
+
+The ideal's score for bit b at query q after k demos (x_i, gold(x_i)), i < k, is
+    E_u[ 1/N(x, u) * sum over ordered pairs (gold, other) valid for (x, u), gold consistent with
+         the demos, gold(q) = b != other(q), of 1/Z(gold, other) ]
+where u are the 16-k paired inputs the learner has not seen (drawn as the core draws them), N
+the number of valid ordered pairs (the tuple is uniform over them and the gold is either one
+with probability 1/2, so P(gold, other | x, u) = 1/N) and Z the input mass on which the two
+differ (the query is drawn there: P(q | pair) = p(q)/Z, p(q) being common to all pairs).  The
+expectation over u is Monte Carlo with R draws from an RNG seeded by the item (deterministic);
+everything inside it is exact (lookup: a polynomial in the count balance and |D| over groups of
+keys, cached).  Where the demos decide the answer (every consistent gold agrees at q) the score
+is exact, which is every k=16 query; at k=0 the two labels are exactly tied (the gold is
+uniform in the tuple).  Residual approximations, all below the noise of a 1000-episode check:
+the query draw also avoids the pool and alternates the first candidate's label (the core's
+3:2 balance), which reweights pairs by at most a few per cent and is ignored, and the lookup sums
+run over all 2^K tables, not only the allowed ones (the excluded familiar tables are < 0.3% of
+them).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from functools import lru_cache
+from math import comb
+from typing import Callable, Sequence
+
+from ..core import PAIRED_K, RetryTuple
+
+_TRIES = 20_000  # lookup pair proposals before the tuple is redrawn (acceptance is ~10%)
+UNKNOWN = 2  # status of a key whose gold bit the demos do not show
+
+
+def lookup_pair(rng: random.Random, keys: Sequence[int], n_keys: int,
+                allowed: Callable[[int], bool]) -> tuple[int, int]:
+    """(g1, g2) uniform over the valid ordered pairs of bit tables: g1 uniform, g2 = g1 ^ D with D
+    a uniform subset of the paired keys (a constant proposal probability), accepted when D is not
+    empty, both are allowed and the label counts on the paired inputs balance."""
+    counts = Counter(keys)
+    seen = sorted(counts)
+    for _ in range(_TRIES):
+        g1 = rng.getrandbits(n_keys)
+        d = sum(1 << c for c in seen if rng.getrandbits(1))
+        if not d:
+            continue
+        bal = sum(counts[c] * (1 if g1 >> c & 1 else -1) for c in seen if d >> c & 1)
+        if bal == 0 and allowed(g1) and allowed(g1 ^ d):
+            return g1, g1 ^ d
+    raise RetryTuple
+
+
+@lru_cache(maxsize=None)
+def _group_terms(t: int, status: int, r: int) -> tuple:
+    """(balance, |D| added, ways) for r keys of paired count t: out of D (2 ways when the bit is
+    unknown), or in D with bit 1 (+t) or bit 0 (-t) as the status allows."""
+    terms = []
+    for i in range(r + 1):
+        for j in range(r - i + 1):
+            if (status == 1 and j) or (status == 0 and i):
+                continue
+            out = r - i - j
+            ways = comb(r, i) * comb(r - i, j) * (2 ** out if status == UNKNOWN else 1)
+            terms.append((t * (i - j), i + j, ways))
+    return tuple(terms)
+
+
+@lru_cache(maxsize=None)
+def _poly(groups: tuple) -> dict:
+    """{(balance, |D|): ways} for a canonical tuple of (count, status, how many) key groups."""
+    if not groups:
+        return {(0, 0): 1}
+    new: dict = defaultdict(int)
+    for (bal, d), v in _poly(groups[:-1]).items():
+        for db, dd, ways in _group_terms(*groups[-1]):
+            new[(bal + db, d + dd)] += v * ways
+    return dict(new)
+
+
+@lru_cache(maxsize=None)
+def _weighted(groups: tuple, target: int) -> float:
+    """Sum over the configurations of the other keys balancing ``target``, of 1/|D| (q in D)."""
+    return float(sum(v / (d + 1) for (bal, d), v in _poly(groups).items() if bal == target))
+
+
+def _canon(pairs) -> tuple:
+    return tuple(sorted((t, s, r) for (t, s), r in Counter(pairs).items()))
+
+
+@lru_cache(maxsize=None)
+def _n_lookup_pairs(profile: tuple) -> int:
+    """Valid ordered pairs (per table on the unseen keys) for paired key counts ``profile``."""
+    return sum(v for (bal, d), v in _poly(_canon((t, UNKNOWN) for t in profile)).items() if bal == 0 and d)
+
+
+def lookup_scores(demo_keys: Sequence[int], demo_bits: Sequence[int], q_key: int,
+                  draw_unseen: Callable[[random.Random, int], list | None], rng: random.Random,
+                  draws: int) -> list[float]:
+    """[score of bit 1, score of bit 0] at a query with key ``q_key`` (see the module docstring)."""
+    known = dict(zip(demo_keys, demo_bits))
+    if q_key in known:
+        return [1.0, 0.0] if known[q_key] else [0.0, 1.0]
+    if not demo_keys:
+        return [1.0, 1.0]
+    acc = [0.0, 0.0]
+    for _ in range(draws):
+        u = draw_unseen(rng, PAIRED_K - len(demo_keys))
+        if u is None:
+            continue
+        counts = Counter(demo_keys)
+        counts.update(u)
+        nq = counts.get(q_key, 0)
+        n_pairs = _n_lookup_pairs(tuple(sorted(counts.values()))) if nq else 0
+        if not n_pairs:
+            continue
+        groups = _canon((n, known.get(c, UNKNOWN)) for c, n in counts.items() if c != q_key)
+        acc[0] += _weighted(groups, -nq) / n_pairs  # gold bit 1 at q: q adds +nq
+        acc[1] += _weighted(groups, nq) / n_pairs
+    return acc
+
+
+def small_pair(rng: random.Random, sigs: Sequence[int], feats: Sequence[tuple]) -> tuple[int, int]:
+    """Indices (i, j) uniform over the valid ordered pairs of features on the paired signatures."""
+    cnt, pat = _small_stats(feats, tuple(sorted(Counter(sigs).items())))
+    n = len(feats)
+    pairs = [(i, j) for i in range(n) for j in range(n) if i != j and cnt[i] == cnt[j] and pat[i] != pat[j]]
+    if not pairs:
+        raise RetryTuple
+    return rng.choice(pairs)
+
+
+@lru_cache(maxsize=200_000)
+def _small_stats(feats: tuple, counts: tuple) -> tuple[tuple, tuple]:
+    cnt = tuple(sum(n * f[s] for s, n in counts) for f in feats)
+    pat = tuple(tuple(f[s] for s, _ in counts) for f in feats)
+    return cnt, pat
+
+
+def small_scores(feats: tuple, zinv: Sequence[Sequence[float]], demo_sigs: Sequence[int],
+                 demo_bits: Sequence[int], q_sig: int,
+                 draw_unseen: Callable[[random.Random, int], list | None], rng: random.Random,
+                 draws: int) -> list[float]:
+    """[score of bit 1, score of bit 0] for the small shape; ``zinv[i][j]`` = 1/Z(i, j)."""
+    cons = [i for i, f in enumerate(feats) if all(f[s] == b for s, b in zip(demo_sigs, demo_bits))]
+    at_q = {feats[i][q_sig] for i in cons}
+    if len(at_q) == 1:
+        return [1.0, 0.0] if at_q == {1} else [0.0, 1.0]
+    if not demo_sigs or not cons:
+        return [1.0, 1.0]
+    acc = [0.0, 0.0]
+    n, cons = len(feats), set(cons)
+    for _ in range(draws):
+        u = draw_unseen(rng, PAIRED_K - len(demo_sigs))
+        if u is None:
+            continue
+        cnt, pat = _small_stats(feats, tuple(sorted(Counter([*demo_sigs, *u]).items())))
+        valid = [(i, j) for i in range(n) for j in range(n) if cnt[i] == cnt[j] and pat[i] != pat[j]]
+        if not valid:
+            continue
+        part = [0.0, 0.0]
+        for i, j in valid:
+            b = feats[i][q_sig]
+            if b != feats[j][q_sig] and i in cons:
+                part[b] += zinv[i][j]
+        acc[0] += part[0] / len(valid)
+        acc[1] += part[1] / len(valid)
+    return [acc[1], acc[0]]
+
+
+# Two-letter nonce labels that are English words (a label must carry no meaning).
+_REAL = frozenset("no on in is it as at an am be do go he me so to we us up of ma pa la".split())
+
+
+def nonce_labels(rng: random.Random) -> tuple[str, str]:
+    """A 3-letter and a 2-letter nonce label, as long as 'yes' and 'no' (bit 1 gets the longer)."""
+    from .._words import nonce_word
+    two = nonce_word(rng, 2)
+    while two in _REAL:
+        two = nonce_word(rng, 2)
+    return nonce_word(rng, 3), two
+
+
+def bit_of(label: str) -> int:
+    """The bit a label stands for in every variant: 'yes' and the 3-letter nonce label are 1."""
+    return 1 if len(label) == 3 else 0
+
+
+def by_choice(scores: Sequence[float], choices: Sequence[str]) -> list[float]:
+    """[score of bit 1, score of bit 0] reordered as the choices."""
+    return [scores[0] if bit_of(c) else scores[1] for c in choices]
+
+
+def predictive(feats: Sequence[tuple] | None, demos: Sequence[tuple[int, int]], q: int,
+               ratio: bool) -> list[float]:
+    """The rejected simpler ideals, [bit 1, bit 0]: the posterior predictive P(gold(q) = b | demos)
+    under the uniform prior, or its ratio to the prior predictive.  ``feats`` None: the lookup
+    shape (a uniform bit table: the query's key decides if a demo shows it, else a tie)."""
+    if feats is None:
+        known = dict(demos)
+        return [1.0, 1.0] if q not in known else ([1.0, 0.0] if known[q] else [0.0, 1.0])
+    cons = [f for f in feats if all(f[s] == b for s, b in demos)]
+    post = [sum(f[q] == b for f in cons) / max(1, len(cons)) for b in (1, 0)]
+    if ratio:
+        prior = [sum(f[q] == b for f in feats) / len(feats) for b in (1, 0)]
+        post = [p / pr if pr else 0.0 for p, pr in zip(post, prior)]
+    return post
