@@ -1,10 +1,15 @@
 """ood_icl: out-of-distribution in-context learning benchmark.
 
-Stages, one direction only: ``ood_icl.generators`` (episodes) -> ``ood_icl.dataset``
-(rows, parquet repo) -> ``ood_icl.tasks`` (the lm-eval loader) -> fine-tuning ->
-verification -> leaderboard.
+Stages, imports one way only (docs/architecture.md)::
+
+    ood_icl.generators  episodes: rule spaces, familiar twins, the ideal learner (stdlib only)
+    ood_icl.suite       versions, shots, sizes, group and task names
+    ood_icl.dataset     episodes -> rows -> a parquet dataset folder (ideal, validity beside it)
+    ood_icl.harness     the lm-eval side: the loader, the task YAML writer, the results table
+    ood_icl.finetune    the matched fine-tuning baseline, written in lm-eval's schema
+    ood_icl.verify      a run checked against the regenerated data
+    ood_icl.leaderboard records -> README table and page
+    ood_icl.cli         the ``ood-icl`` command
 """
 
 __version__ = "0.1.0"
-PUBLISHED_SEED = 2026
-"""The seed of the published dataset and the lm-eval tasks' default."""

@@ -8,21 +8,29 @@ import shlex
 import sys
 from pathlib import Path
 
-from . import PUBLISHED_SEED
 from ._args import OneLineParser as _Parser
 from ._args import names as _names
 from ._args import nonneg_int as _nonneg_int
 from ._args import pos_int as _pos_int
+from .dataset import BuildSpec, write_repo
+from .finetune import cli as finetune_cli
+from .generators import FAMILIES, VARIANTS
+from .harness.report import comparison_table, results_table
+from .harness.taskgen import tasks_dir
+from .leaderboard import cli as leaderboard_cli
+from .leaderboard import submit
+from .model import default_model_path
+from .suite import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, PUBLISHED_SEED
+from .validity import all_specs, run_validity
+from .verify import cli as verify_cli
 
 
-def _fail(prog: str, message: str) -> int:
-    print(f"{prog}: error: {message}", file=sys.stderr)
+def _fail(args, message: str) -> int:
+    print(f"ood-icl {args.command}: error: {message}", file=sys.stderr)
     return 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .dataset import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES
-
     parser = _Parser(prog="ood-icl", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -54,11 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--finetune", type=Path, default=None, metavar="FT_DIR",
                        help="also a fine-tuning run: in-context accuracy at k beside fine-tuned accuracy at budget k")
 
-    from . import finetune, leaderboard, leaderboard_submit, verify
-    finetune.configure_parser(sub.add_parser("finetune", help="the matched fine-tuning baseline (lm-eval's schema)"))
-    verify.configure_parser(sub.add_parser("verify", help="check an lm_eval output folder against the regenerated data"))
-    leaderboard_submit.configure_parser(sub.add_parser("submit", help="verify a run and store its leaderboard record"))
-    leaderboard.configure_parser(sub.add_parser("leaderboard", help="rebuild leaderboard/README.md and index.html"))
+    finetune_cli.configure_parser(sub.add_parser("finetune", help="the matched fine-tuning baseline (lm-eval's schema)"))
+    verify_cli.configure_parser(sub.add_parser("verify", help="check an lm_eval output folder against the regenerated data"))
+    submit.configure_parser(sub.add_parser("submit", help="verify a run and store its leaderboard record"))
+    leaderboard_cli.configure_parser(sub.add_parser("leaderboard", help="rebuild leaderboard/README.md and index.html"))
     return parser
 
 
@@ -66,17 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
-    prog = f"ood-icl {args.command}"
     try:
-        return _COMMANDS[args.command](args, prog)
+        return _COMMANDS[args.command](args)
     except (ValueError, FileNotFoundError) as exc:
-        return _fail(prog, str(exc).splitlines()[0])
+        return _fail(args, str(exc).splitlines()[0])
 
 
-def _generate(args, prog: str) -> int:
-    from .dataset import BuildSpec, write_repo
-    from .generators import FAMILIES, VARIANTS
-
+def _generate(args) -> int:
     families = args.families or sorted(FAMILIES)
     variants = args.variants or list(VARIANTS)
     specs = [BuildSpec(f, v, seed=args.seed, difficulty=args.difficulty, episodes=args.episodes,
@@ -84,26 +87,24 @@ def _generate(args, prog: str) -> int:
     out: Path = args.out
     parent = out.resolve().parent
     if out.exists() and not args.force:
-        return _fail(prog, f"--out {out} already exists (pass --force to replace it)")
+        return _fail(args, f"--out {out} already exists (pass --force to replace it)")
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        return _fail(prog, f"--out {out}: cannot create {parent}: {exc.strerror or exc}")
+        return _fail(args, f"--out {out}: cannot create {parent}: {exc.strerror or exc}")
     if not os.access(parent, os.W_OK | os.X_OK):
-        return _fail(prog, f"--out {out}: cannot write in {parent}")
+        return _fail(args, f"--out {out}: cannot write in {parent}")
     command = "ood-icl " + shlex.join(args.argv)
     try:
         manifest = write_repo(out, specs, command, progress=not args.quiet)
     except OSError as exc:
-        return _fail(prog, f"--out {out}: {exc.strerror or exc}")
+        return _fail(args, f"--out {out}: {exc.strerror or exc}")
     rows = sum(c["rows"] for c in manifest["configs"].values())
     print(f"wrote {out} ({len(manifest['configs'])} configs, {rows} rows, seed {manifest['seed']})")
     return 0
 
 
-def _validity(args, prog: str) -> int:
-    from .validity import all_specs, run_validity
-
+def _validity(args) -> int:
     specs = all_specs(args.seed, args.difficulty, args.episodes, args.queries, args.families)
     text, problems = run_validity(specs, args.out)
     print(text)
@@ -112,23 +113,17 @@ def _validity(args, prog: str) -> int:
     return 1 if problems else 0
 
 
-def _model(args, prog: str) -> int:
-    from .model import default_model_path
-
+def _model(_args) -> int:
     print(default_model_path())
     return 0
 
 
-def _tasks_dir(args, prog: str) -> int:
-    from . import task_yaml
-
-    print(Path(task_yaml.__file__).resolve().parent)
+def _tasks_dir(_args) -> int:
+    print(tasks_dir())
     return 0
 
 
-def _table(args, prog: str) -> int:
-    from .report import comparison_table, results_table
-
+def _table(args) -> int:
     print(results_table(args.results))
     if args.finetune is not None:
         print()
@@ -136,28 +131,9 @@ def _table(args, prog: str) -> int:
     return 0
 
 
-def _finetune(args, prog: str) -> int:
-    from .finetune import run
-    return run(args)
-
-
-def _verify(args, prog: str) -> int:
-    from .verify import run
-    return run(args)
-
-
-def _submit(args, prog: str) -> int:
-    from .leaderboard_submit import run
-    return run(args)
-
-
-def _leaderboard(args, prog: str) -> int:
-    from .leaderboard import run
-    return run(args)
-
-
-_COMMANDS = {"finetune": _finetune, "verify": _verify, "submit": _submit, "leaderboard": _leaderboard,
-             "generate": _generate, "validity": _validity, "model": _model, "tasks-dir": _tasks_dir, "table": _table}
+_COMMANDS = {"generate": _generate, "validity": _validity, "model": _model, "tasks-dir": _tasks_dir, "table": _table,
+             "finetune": finetune_cli.run, "verify": verify_cli.run, "submit": submit.run,
+             "leaderboard": leaderboard_cli.run}
 
 if __name__ == "__main__":
     sys.exit(main())

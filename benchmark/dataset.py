@@ -17,14 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from . import PUBLISHED_SEED, __version__
+from . import __version__
 from .generators import FAMILIES, SUITE_VERSION, VARIANTS, get_family
 from .generators.core import distinct_episodes
-
-DEFAULT_EPISODES = 20
-DEFAULT_QUERIES = 5
-DEFAULT_POOL = 16
-DEFAULT_DIFFICULTY = 2
+from .io import is_int
+from .suite import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, PUBLISHED_SEED, cell_name
 
 
 def features():
@@ -67,12 +64,12 @@ class BuildSpec:
             raise ValueError(f"variant={self.variant!r}: must be one of {', '.join(VARIANTS)}")
         for name in ("seed", "episodes", "queries", "pool"):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < (0 if name == "seed" else 1):
+            if not is_int(value) or value < (0 if name == "seed" else 1):
                 raise ValueError(f"{name}={value!r}: must be a {'non-negative' if name == 'seed' else 'positive'} integer")
 
     @property
     def config_name(self) -> str:
-        return f"{self.family}_{self.variant}"
+        return cell_name(self.family, self.variant)
 
 
 def episodes(spec: BuildSpec):

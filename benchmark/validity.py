@@ -14,9 +14,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .dataset import BuildSpec, episodes
-from .generators import FAMILIES, HEURISTICS, VARIANTS, get_family, ideal_accuracy
+from .generators import FAMILIES, HEURISTICS, VARIANTS, get_family
+from .ideal import episode_ideal
+from .io import write_atomic
+from .suite import K0, SHOTS
 
-SHOTS = (0, 1, 4, 16)
+VALIDITY_SHOTS = (K0, *SHOTS)
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ def bootstrap_ci(per_episode: list[float], *, reps: int = 1000, seed: int = 0) -
     return means[int(0.025 * reps)], means[int(0.975 * reps) - 1]
 
 
-def evaluate(spec: BuildSpec, shots=SHOTS) -> list[Cell]:
+def evaluate(spec: BuildSpec, shots=VALIDITY_SHOTS) -> list[Cell]:
     fam = get_family(spec.family)
     cfg = fam.config(spec.difficulty, **spec.overrides)
     eps = list(episodes(spec))
@@ -54,12 +57,7 @@ def evaluate(spec: BuildSpec, shots=SHOTS) -> list[Cell]:
     collisions = sum(c - 1 for c in Counter(ep.rule_key for ep in eps).values())
     cells = []
     for k in shots:
-        per_episode = []
-        for ep in eps:
-            demos = [(x, d.output) for x, d in zip(ep.raw_demo_inputs[:k], ep.demos[:k])]
-            accs = [ideal_accuracy(fam.predictive(spec.variant, cfg, demos, x, q.choices), q.label)
-                    for x, q in zip(ep.raw_query_inputs, ep.queries)]
-            per_episode.append(sum(accs) / len(accs))
+        per_episode = [episode_ideal(fam, spec.variant, cfg, ep, k) for ep in eps]
         lo, hi = bootstrap_ci(per_episode)
         cells.append(Cell(spec.family, spec.variant, k, chance, sum(per_episode) / len(per_episode), lo, hi,
                           blind, fam.log10_rule_space(spec.variant, cfg), collisions, len(eps), len(queries)))
@@ -99,15 +97,9 @@ def run_validity(specs: list[BuildSpec], out: Path | None) -> tuple[str, list[st
     text = markdown(cells)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        _atomic_write(out / "validity.md", text + "\n")
-        _atomic_write(out / "validity.json", json.dumps([asdict(c) for c in cells], indent=1) + "\n")
+        write_atomic(out / "validity.md", text + "\n")
+        write_atomic(out / "validity.json", json.dumps([asdict(c) for c in cells], indent=1) + "\n")
     return text, check(cells)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
 
 
 def all_specs(seed: int, difficulty: int, episodes_: int, queries: int, families=None) -> list[BuildSpec]:

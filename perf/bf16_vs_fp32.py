@@ -18,7 +18,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from ood_icl.generators import FAMILIES, VARIANTS, render_prompt
 from ood_icl.model import default_model_path
-from ood_icl.tasks import load
+from ood_icl.harness.tasks import load
 
 
 @torch.no_grad()

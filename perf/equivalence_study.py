@@ -9,7 +9,7 @@ episodes of each task, where a full run at those budgets costs too much (each is
 like a submission, ``--allow-small --allow-partial``).
 
 Everything is cut to the first E episodes, where every series has them, and the leaderboard's
-own statistics (``leaderboard_stats.compute``: bootstrap over episodes, paired across
+own statistics (``leaderboard.stats.compute``: bootstrap over episodes, paired across
 methods) give, for the ood variant, the mean accuracy per in-context k and per fine-tuning
 budget, and the example equivalence: the budget whose fine-tuning accuracy equals in-context
 accuracy at the largest k.  For a budget in both the record and a run, the record's series is
@@ -21,14 +21,16 @@ beside it (docs/finetune.md, "Reproducibility").
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from ood_icl.leaderboard_columns import fmt_budget
-from ood_icl.leaderboard_record import verified_series
-from ood_icl.leaderboard_stats import compute
-from ood_icl.verify import verify_run
+from ood_icl.io import read_json
+from ood_icl.leaderboard.columns import fmt_budget
+from ood_icl.leaderboard.derive import verified_series
+from ood_icl.leaderboard.record import Record
+from ood_icl.leaderboard.stats import compute
+from ood_icl.verify.run import verify_run
 
 
 def main() -> int:
@@ -37,18 +39,18 @@ def main() -> int:
     ap.add_argument("runs", type=Path, nargs="+")
     ap.add_argument("--variant", default="ood", choices=("ood", "id"))
     args = ap.parse_args()
-    record = json.loads(args.record.read_text())
-    q = record["sizes"]["queries"]
+    record = Record.from_json(read_json(args.record), args.record.name)
+    q = record.sizes["queries"]
     extra = []
     for run in args.runs:
-        v = verify_run(run, seed=record["seed"], kind="ft", allow_small=True, allow_partial=True)
+        v = verify_run(run, seed=record.seed, kind="ft", allow_small=True, allow_partial=True)
         if not v.ok:
             print(f"{run}: does not verify", file=sys.stderr)
             return 1
         extra += verified_series(v)
     episodes = min(len(s["correct"]) for s in extra) // q
-    have = {(s["family"], s["variant"], s["method"], s["k"]): s["correct"] for s in record["series"]}
-    series = [dict(s, correct=s["correct"][:episodes * q]) for s in record["series"]]
+    have = {(s["family"], s["variant"], s["method"], s["k"]): s["correct"] for s in record.series}
+    series = [dict(s, correct=s["correct"][:episodes * q]) for s in record.series]
     for s in extra:
         key = (s["family"], s["variant"], s["method"], s["k"])
         bits = s["correct"][:episodes * q]
@@ -57,9 +59,9 @@ def main() -> int:
             print(f"{s['task']}: {same}/{len(bits)} docs as in the record")
             continue
         series.append(dict(s, correct=bits))
-    cut = dict(record, sizes=dict(record["sizes"], episodes=episodes), series=series, ideal={})
+    cut = replace(record, sizes=dict(record.sizes, episodes=episodes), series=series, ideal={})
     st = compute(cut)
-    print(f"\n{record['name']}: mean acc over {len(st.families)} families, {args.variant}, "
+    print(f"\n{record.name}: mean acc over {len(st.families)} families, {args.variant}, "
           f"first {episodes} episodes x {q} queries (95% bootstrap interval over episodes)")
     print("| method | k | acc |\n|---|---|---|")
     for (variant, method, k), est in sorted(st.overview.items(), key=lambda kv: (kv[0][1] != "icl", kv[0][2])):

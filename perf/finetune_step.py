@@ -23,8 +23,11 @@ from pathlib import Path
 
 import torch
 
-from ood_icl.finetune import FinetuneConfig, cell_episodes, finetune_tasks
-from ood_icl.finetune_train import Learner, Recipe, Run, train, unit_generator
+from ood_icl.finetune.config import FinetuneConfig, cell_episodes
+from ood_icl.finetune.learner import Learner
+from ood_icl.finetune.recipe import Recipe, unit_generator
+from ood_icl.finetune.run import finetune_tasks
+from ood_icl.finetune.train import Run, train
 from ood_icl.model import default_model_path
 
 

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ood_icl.finetune_results import STATE_DIR, final_files
+from ood_icl.finetune.state import STATE_DIR, final_files
 
 STARTUP_S = 8.0  # imports and model loading before the first unit
 

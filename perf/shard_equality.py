@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from ood_icl.finetune_results import STATE_DIR
+from ood_icl.finetune.state import STATE_DIR
 
 
 def main() -> int:

@@ -14,8 +14,8 @@ from transformers import AutoTokenizer
 
 from ood_icl.generators import FAMILIES, VARIANTS, render_prompt
 from ood_icl.model import default_model_path
-from ood_icl.tasks import load
-from ood_icl.taskgen import EPISODES, QUICK_SHOTS, SHOTS
+from ood_icl.harness.tasks import load
+from ood_icl.suite import EPISODES, QUICK_SHOTS, SHOTS
 
 
 def main() -> None:

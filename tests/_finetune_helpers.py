@@ -9,13 +9,13 @@ import sys
 ENV = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", OMP_NUM_THREADS="1")
 
 _KILLER = ("import os, signal, sys\n"
-           "from ood_icl import finetune_results as fr\n"
+           "from ood_icl.finetune import state as fr\n"
            "save, n = fr.RunState.save, []\n"
            "def dying_save(self, *a):\n"
            "    save(self, *a); n.append(1)\n"
            "    if len(n) == int(os.environ['OOD_ICL_KILL_AFTER']): os.kill(os.getpid(), signal.SIGKILL)\n"
            "fr.RunState.save = dying_save\n"
-           "from ood_icl.finetune import main\n"
+           "from ood_icl.finetune.cli import main\n"
            "sys.exit(main(sys.argv[1:]))\n")
 
 

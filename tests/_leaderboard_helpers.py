@@ -59,8 +59,10 @@ def make_ft_folder(icl_out: Path, dest: Path, budgets=(0, 1, 4)) -> Path:
     as the fine-tuned model's: the folder has the baseline's exact schema, docs (the k0 docs) and
     prompts, without training anything.
     """
-    from ood_icl.finetune import FinetuneConfig, write_results
-    from ood_icl.finetune_results import RunState, task_name
+    from ood_icl.finetune.config import FinetuneConfig
+    from ood_icl.finetune.results import write_results
+    from ood_icl.finetune.state import RunState
+    from ood_icl.suite import ft_task_name as task_name
     from ood_icl.generators import FAMILIES, VARIANTS
 
     src = run_dir(icl_out)
@@ -86,10 +88,11 @@ def make_ft_folder(icl_out: Path, dest: Path, budgets=(0, 1, 4)) -> Path:
 
 
 def synthetic_record(name: str, *, seed: int = PRIVATE_SEED, episodes: int = 4, queries: int = 2,
-                     icl_p: dict | None = None, ft_p: dict | None = None, families=None, rng_seed: int = 0) -> dict:
+                     icl_p: dict | None = None, ft_p: dict | None = None, families=None, rng_seed: int = 0):
     """A model record with random per-doc correctness at given accuracies (per k), no lm_eval needed."""
-    from ood_icl.leaderboard_record import SCHEMA, reference_records, seed_commitment, slug
-    from ood_icl.taskgen import TASK_VERSION
+    from ood_icl.leaderboard.derive import reference_records
+    from ood_icl.leaderboard.record import SCHEMA, Record, seed_commitment, slug
+    from ood_icl.suite import TASK_VERSION
 
     icl_p = icl_p or {0: 0.3, 1: 0.5, 4: 0.7, 16: 0.9}
     ft_p = ft_p or {}
@@ -97,7 +100,7 @@ def synthetic_record(name: str, *, seed: int = PRIVATE_SEED, episodes: int = 4, 
                                               extra_ks=tuple(ft_p), families=families)
     rng = random.Random(rng_seed)
     series = []
-    for fam in sorted(chance_rec["chance"]):
+    for fam in sorted(chance_rec.chance):
         for variant in ("ood", "id"):
             for method, table in (("icl", icl_p), ("ft", ft_p)):
                 for k, p in table.items():
@@ -105,9 +108,9 @@ def synthetic_record(name: str, *, seed: int = PRIVATE_SEED, episodes: int = 4, 
                     series.append({"task": f"ood_icl_{fam}_{variant}_{'k' if method == 'icl' else 'ft'}{k}",
                                    "family": fam, "variant": variant, "k": k, "method": method, "metric": "acc",
                                    "correct": bits, "task_hash": "0" * 64})
-    return {"schema": SCHEMA, "name": name, "slug": slug(name), "kind": "model", "submitted": "2026-01-01",
+    return Record.from_json({"schema": SCHEMA, "name": name, "slug": slug(name), "kind": "model", "submitted": "2026-01-01",
             "ood_icl_version": "0", "suite_version": "1", "task_version": TASK_VERSION, "seed": seed,
             "seed_sha256": seed_commitment(seed), "private_seed": False,
             "sizes": {"difficulty": 2, "episodes": episodes, "queries": queries},
             "model": {"model_name": name, "num_parameters": 1000}, "finetune": None,
-            "chance": chance_rec["chance"], "ideal": ideal_rec["ideal"], "series": series}
+            "chance": chance_rec.chance, "ideal": ideal_rec.ideal, "series": series}, f"{slug(name)}.json")

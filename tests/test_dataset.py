@@ -9,7 +9,7 @@ import pytest
 
 from ood_icl import dataset as ds
 from ood_icl.dataset import BuildSpec, content_hash, write_repo
-from ood_icl.tasks import load
+from ood_icl.harness.tasks import load
 
 SPECS = [BuildSpec("cipher", "ood", seed=7, episodes=3), BuildSpec("list_fn", "id", seed=7, episodes=3)]
 

@@ -12,9 +12,14 @@ import pytest
 from _finetune_helpers import ENV, run_killed_after
 
 from ood_icl.dataset import BuildSpec, episodes
-from ood_icl.finetune import FinetuneConfig, cell_episodes, finetune_tasks, main, resolve_tasks
-from ood_icl.finetune_results import final_files, sanitize_model_name
-from ood_icl.finetune_train import RECIPES, Learner, Recipe, Run, recipe_for, score_episode, train, unit_generator
+from lm_eval.utils import sanitize_model_name
+from ood_icl.finetune.cli import main
+from ood_icl.finetune.config import FinetuneConfig, cell_episodes, resolve_tasks
+from ood_icl.finetune.learner import Learner
+from ood_icl.finetune.recipe import RECIPES, Recipe, recipe_for, unit_generator
+from ood_icl.finetune.run import finetune_tasks
+from ood_icl.finetune.state import final_files
+from ood_icl.finetune.train import Run, score_episode, train
 
 TASK_DIR = Path(__file__).resolve().parent.parent / "task_yaml"
 CELLS = (("cipher", "ood"), ("label_map", "id"))
@@ -232,7 +237,7 @@ def test_a_budget_beyond_the_input_space_exits_2_before_writing(tmp_path, capsys
 
 
 def test_the_sweep_writes_a_recipe_per_budget_from_its_grid(tiny_model, tmp_path, capsys):
-    from ood_icl.finetune_sweep import LR_GRID, step_grid
+    from ood_icl.finetune.sweep import LR_GRID, step_grid
 
     argv = ["--model", str(tiny_model), "--select-hparams", "--tasks", "cipher_ood", "--budgets", "1,4",
             "--output-path", str(tmp_path), "--quiet"]
@@ -263,7 +268,7 @@ def test_a_run_trains_with_the_recipes_a_sweep_chose(tiny_model, tmp_path, capsy
 @pytest.mark.parametrize("method", ["lora", "full"])
 def test_the_recipe_table_is_what_the_committed_sweep_chose(method):
     """RECIPES is the sweep's measured choice, and the selection rule reproduces it from the figures."""
-    from ood_icl.finetune_sweep import LR_GRID, _choose, max_steps, step_grid
+    from ood_icl.finetune.sweep import LR_GRID, _choose, max_steps, step_grid
 
     record = json.loads((TASK_DIR.parent / "docs" / f"recipe_sweep_{method}.json").read_text())
     assert record["method"] == method and record["lr_grid"] == list(LR_GRID[method])

@@ -12,8 +12,10 @@ from _finetune_helpers import run_killed_after
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
-from ood_icl.finetune import FinetuneConfig, finetune_tasks, main  # noqa: E402
-from ood_icl.finetune_results import final_files  # noqa: E402
+from ood_icl.finetune.cli import main  # noqa: E402
+from ood_icl.finetune.config import FinetuneConfig  # noqa: E402
+from ood_icl.finetune.run import finetune_tasks  # noqa: E402
+from ood_icl.finetune.state import final_files  # noqa: E402
 
 CELLS = (("cipher", "ood"), ("label_map", "id"))
 
@@ -63,7 +65,7 @@ def test_bfloat16_on_cuda_learns(tiny_model, tmp_path, method):
 
 def test_a_killed_cuda_run_resumes_to_identical_files(tiny_model, tmp_path):
     """SIGKILL after 5 of 12 unit files, then the same command again: byte-identical to an
-    uninterrupted run on the same GPU (deterministic kernels, finetune_train.deterministic_cuda)."""
+    uninterrupted run on the same GPU (deterministic kernels, finetune.learner.deterministic_cuda)."""
     args = ["--model", str(tiny_model), "--tasks", "cipher_ood,label_map_id", "--budgets", "0,1,4",
             "--episodes", "2", "--device", "cuda", "--quiet"]
     assert main(args + ["--output-path", str(tmp_path / "whole")]) == 0

@@ -6,6 +6,7 @@ import argparse
 import hashlib
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _leaderboard_helpers import PRIVATE_SEED, copy_run, make_ft_folder, run_dir, small_run, synthetic_record
-from ood_icl import leaderboard, leaderboard_submit
-from ood_icl.leaderboard import build, render, stale
-from ood_icl.leaderboard_record import check_record, read_records, reference_records, slug, write_record
-from ood_icl.leaderboard_stats import compute, equivalent_budget
+from ood_icl.leaderboard import cli as leaderboard_cli
+from ood_icl.leaderboard import submit
+from ood_icl.leaderboard.build import build, render, stale
+from ood_icl.leaderboard.derive import reference_records
+from ood_icl.leaderboard.record import Record, RecordError, read_records, slug, write_record
+from ood_icl.leaderboard.stats import compute, equivalent_budget
 
 FAMS = ["cipher", "label_map"]  # synthetic records stay small
 
@@ -27,13 +30,13 @@ def run(tiny_model, tmp_path_factory) -> Path:
 
 
 def _submit(*argv: str) -> int:
-    parser = leaderboard_submit.configure_parser(argparse.ArgumentParser(prog="ood-icl submit"))
-    return leaderboard_submit.run(parser.parse_args(list(argv)))
+    parser = submit.configure_parser(argparse.ArgumentParser(prog="ood-icl submit"))
+    return submit.run(parser.parse_args(list(argv)))
 
 
 def _board(*argv: str) -> int:
-    parser = leaderboard.configure_parser(argparse.ArgumentParser(prog="ood-icl leaderboard"))
-    return leaderboard.run(parser.parse_args(list(argv)))
+    parser = leaderboard_cli.configure_parser(argparse.ArgumentParser(prog="ood-icl leaderboard"))
+    return leaderboard_cli.run(parser.parse_args(list(argv)))
 
 
 # --- submit ----------------------------------------------------------------------------------------------
@@ -42,7 +45,7 @@ def test_submit_writes_a_compact_record_that_rebuilds_the_scores(run, tmp_path):
     board = tmp_path / "lb"
     assert _submit(str(run), "--name", "tiny/model v1", "--allow-small", "--dir", str(board)) == 0
     record = json.loads((board / "submissions" / "tiny-model-v1.json").read_text())
-    check_record(record, "tiny-model-v1.json")
+    Record.from_json(record, "tiny-model-v1.json")
     assert record["seed"] == PRIVATE_SEED and record["name"] == "tiny/model v1"
     results = json.loads(next(run_dir(run).glob("results_*.json")).read_text())["results"]
     for s in record["series"]:  # every lm_eval number comes back from the per-doc bits
@@ -71,7 +74,7 @@ def test_submit_with_finetune_folder(run, tmp_path):
     record = json.loads((board / "submissions" / "with-ft.json").read_text())
     assert {s["k"] for s in record["series"] if s["method"] == "ft"} == {0, 1, 4}
     assert record["finetune"]["method"]["method"] == "lora"
-    stats = compute(record)
+    stats = compute(Record.from_json(record, "with-ft.json"))
     assert stats.icl_minus_ft.ok and stats.ft_budgets == (1, 4)
 
 
@@ -97,17 +100,17 @@ def test_hostile_records_are_refused_or_escaped(tmp_path):
     subs = tmp_path / "lb" / "submissions"
     evil = synthetic_record("<script>alert(1)</script> | *x*", families=FAMS)
     write_record(subs, evil)
-    traversal = dict(synthetic_record("t", families=FAMS), slug="../../escape")
+    traversal = dict(synthetic_record("t", families=FAMS).to_json(), slug="../../escape")
     (subs / "escape.json").write_text(json.dumps(traversal))
     (subs / "broken.json").write_text('{"schema": ')
-    nan = synthetic_record("nan", families=FAMS)
+    nan = synthetic_record("nan", families=FAMS).to_json()
     nan["chance"][sorted(nan["chance"])[0]] = "__NAN__"  # JSON has no NaN literal; Python's json writes one
     (subs / "nan.json").write_text(json.dumps(nan).replace('"__NAN__"', "NaN"))
     os.symlink(subs / "broken.json", subs / "linked.json")
     with open(subs / "huge.json", "wb") as fh:
         fh.truncate(17 * 1024 * 1024)
     records, refused = read_records(subs)
-    assert [r["name"] for r in records] == [evil["name"]]
+    assert [r.name for r in records] == [evil.name]
     assert {line.split(":")[0].strip("'") for line in refused} == {"escape.json", "broken.json", "nan.json",
                                                                    "linked.json", "huge.json"}
     pages = render(tmp_path / "lb")
@@ -116,14 +119,16 @@ def test_hostile_records_are_refused_or_escaped(tmp_path):
     assert pages["index.html"].count("<script>") == 1  # ours only
 
 
-def test_check_record_names_the_bad_field():
-    record = synthetic_record("ok", families=FAMS)
-    check_record(record, "ok.json")
+def test_record_constructor_names_the_bad_field():
+    record = synthetic_record("ok", families=FAMS).to_json()
+    assert Record.from_json(record, "ok.json").to_json() == record
     for field, value in (("series", []), ("sizes", {"episodes": 0}), ("kind", "admin"), ("seed", -1)):
-        with pytest.raises(ValueError, match=field):
-            check_record(dict(record, **{field: value}), "ok.json")
-    with pytest.raises(ValueError, match="slug"):
-        check_record(record, "other.json")
+        with pytest.raises(RecordError, match=field):
+            Record.from_json(dict(record, **{field: value}), "ok.json")
+        with pytest.raises(RecordError, match=field):  # every construction checks, not only reading
+            replace(Record.from_json(record, "ok.json"), **{field: value})
+    with pytest.raises(RecordError, match="slug"):
+        Record.from_json(record, "other.json")
 
 
 # --- numbers -----------------------------------------------------------------------------------------------
@@ -150,7 +155,7 @@ def test_reference_entries_have_gain_one_and_zero():
 def test_bootstrap_resamples_episodes_and_pairs_methods():
     rec = synthetic_record("m", families=FAMS, episodes=8, queries=4, icl_p={1: 0.5, 4: 0.6, 16: 0.7},
                            ft_p={1: 0.3, 4: 0.4, 16: 0.5})
-    by = {(s["family"], s["variant"], s["k"], s["method"]): s for s in rec["series"]}
+    by = {(s["family"], s["variant"], s["k"], s["method"]): s for s in rec.series}
     # episode-constant answers: the interval must reflect 8 episodes, not 32 independent queries
     by[("cipher", "ood", 4, "icl")]["correct"] = "1111" * 4 + "0000" * 4
     for f in FAMS:
@@ -193,7 +198,7 @@ def test_add_reference_covers_the_records_budgets(tmp_path):
     assert _board("--dir", str(board), "--add-reference", "--episodes", "2", "--queries", "2") == 0
     ideal = json.loads((board / "submissions" / "reference-ideal.json").read_text())
     assert {s["k"] for s in ideal["series"]} == {0, 1, 4, 16, 32}
-    assert {r["name"] for r in read_records(board / "submissions")[0]} == {"m", "Ideal learner", "Chance"}
+    assert {r.name for r in read_records(board / "submissions")[0]} == {"m", "Ideal learner", "Chance"}
 
 
 def test_leaderboard_refuses_a_symlinked_folder(tmp_path):
@@ -226,7 +231,7 @@ def _nodes(value, out):
 
 @pytest.fixture(scope="module")
 def base_record():
-    return synthetic_record("fuzz", families=["cipher"], episodes=3, ft_p={4: 0.5})
+    return synthetic_record("fuzz", families=["cipher"], episodes=3, ft_p={4: 0.5}).to_json()
 
 
 @settings(max_examples=60, deadline=None, derandomize=True,

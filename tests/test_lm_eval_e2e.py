@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ood_icl.generators import FAMILIES, VARIANTS, get_family
-from ood_icl.taskgen import QUICK_SHOTS, SHOTS, task_name
+from ood_icl.suite import QUICK_SHOTS, SHOTS, task_name
 
 TASK_DIR = Path(__file__).resolve().parent.parent / "task_yaml"
 LM_EVAL = str(Path(sys.executable).with_name("lm_eval"))
@@ -75,7 +75,7 @@ def test_k0_quick_and_generation_groups_run(tiny_model, tmp_path):
 
 
 def test_table_puts_each_task_beside_chance_and_the_ideal_learner(suite_run):
-    from ood_icl.report import results_table
+    from ood_icl.harness.report import results_table
 
     _, out = suite_run
     lines = results_table(out).splitlines()

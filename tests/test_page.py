@@ -13,13 +13,15 @@ import struct
 import subprocess
 import zlib
 from html.parser import HTMLParser
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from _leaderboard_helpers import synthetic_record
-from ood_icl.leaderboard import build
-from ood_icl.leaderboard_record import reference_records, write_record
+from ood_icl.leaderboard.build import build
+from ood_icl.leaderboard.derive import reference_records
+from ood_icl.leaderboard.record import write_record
 
 FAMS = ["cipher", "label_map", "list_fn"]
 SCREENSHOT = Path("/tmp/ood_icl_leaderboard.png")
@@ -43,7 +45,7 @@ def page(tmp_path_factory) -> Path:
         rec = synthetic_record(name, families=FAMS, rng_seed=i, episodes=6,
                                icl_p={0: 0.3, 1: 0.4 + 0.1 * i, 4: 0.5 + 0.1 * i, 16: 0.6 + 0.1 * i},
                                ft_p={} if i == 2 else {1: 0.3, 4: 0.4, 16: 0.5, 64: 0.7})
-        rec["model"]["num_parameters"] = [7e9, 1.5e8, 3e5][i]
+        rec = replace(rec, model=dict(rec.model, num_parameters=[7e9, 1.5e8, 3e5][i]))
         write_record(board / "submissions", rec)
     for rec in reference_records(seed=4242, episodes=6, queries=2, families=FAMS, extra_ks=(64,)):
         write_record(board / "submissions", rec)

@@ -7,13 +7,14 @@ from pathlib import Path
 import yaml
 
 from ood_icl.generators import FAMILIES, VARIANTS
-from ood_icl.taskgen import SHOTS, render_all, stale, task_name
+from ood_icl.harness.taskgen import render_all, stale
+from ood_icl.suite import SHOTS, task_name
 
 TASK_DIR = Path(__file__).resolve().parent.parent / "task_yaml"
 
 
 def test_task_yaml_is_not_stale():
-    assert stale(TASK_DIR) == [], "run: python -m ood_icl.taskgen"
+    assert stale(TASK_DIR) == [], "run: python -m ood_icl.harness.taskgen"
 
 
 def test_every_family_variant_and_k_has_a_short_leaf():

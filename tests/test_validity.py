@@ -7,7 +7,8 @@ import json
 
 from ood_icl.cli import main
 from ood_icl.dataset import BuildSpec
-from ood_icl.validity import SHOTS, Cell, check, evaluate
+from ood_icl.validity import VALIDITY_SHOTS as SHOTS
+from ood_icl.validity import Cell, check, evaluate
 
 
 def test_cells_cover_every_k_with_intervals():

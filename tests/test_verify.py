@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _leaderboard_helpers import PRIVATE_SEED, copy_run, make_ft_folder, run_dir, small_run
-from ood_icl import verify
-from ood_icl.verify import verify_run
+from ood_icl.verify import cli as verify
+from ood_icl.verify.run import verify_run
 
 CODES = {"symlink", "unreadable", "not-a-file", "too-large", "invalid-json", "no-results", "ambiguous-results",
          "bad-name", "orphan-samples", "malformed", "malformed-sample", "limit-used", "chat-template",

@@ -15,14 +15,14 @@ the OOD gap) are paired.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .leaderboard_record import series_of
-from .taskgen import SHOTS
+from ..io import sha256
+from ..suite import SHOTS
+from .record import Record
 
 BOOTSTRAP = 2000
 _Z = (2.5, 97.5)
@@ -63,8 +63,7 @@ class Stats:
 
 
 def _rng(family: str, variant: str) -> np.random.Generator:
-    digest = hashlib.sha256(f"ood-icl-bootstrap:{family}:{variant}".encode()).digest()
-    return np.random.default_rng(int.from_bytes(digest[:8], "big"))
+    return np.random.default_rng(int(sha256(f"ood-icl-bootstrap:{family}:{variant}")[:16], 16))
 
 
 def _estimate(point: float, draws: np.ndarray, note: str = "") -> Estimate:
@@ -75,11 +74,11 @@ def _estimate(point: float, draws: np.ndarray, note: str = "") -> Estimate:
     return Estimate(float(point), float(lo), float(hi), note)
 
 
-def compute(record: dict, boots: int = BOOTSTRAP) -> Stats:
+def compute(record: Record, boots: int = BOOTSTRAP) -> Stats:
     """All estimates for one checked record."""
-    st = Stats(chance=dict(record["chance"]))
-    series = series_of(record)
-    episodes = record["sizes"]["episodes"]
+    st = Stats(chance=dict(record.chance))
+    series = record.per_episode()
+    episodes = record.sizes["episodes"]
     pairs = sorted({(s.family, s.variant) for s in series})
     idx = {p: _rng(*p).integers(0, episodes, size=(boots, episodes)) for p in pairs}
     point: dict = {}  # key -> (mean, draws)
@@ -87,7 +86,7 @@ def compute(record: dict, boots: int = BOOTSTRAP) -> Stats:
         arr = np.asarray(s.per_episode)
         point[(s.family, s.variant, s.method, s.k)] = (arr.mean(), arr[idx[(s.family, s.variant)]].mean(axis=1))
     ideal: dict = {}
-    for f, by_v in record["ideal"].items():
+    for f, by_v in record.ideal.items():
         for v, by_k in by_v.items():
             if (f, v) not in idx:
                 continue
@@ -103,7 +102,7 @@ def compute(record: dict, boots: int = BOOTSTRAP) -> Stats:
         if all(key in point for key in keys):
             st.overview[(v, m, k)] = _estimate(np.mean([point[key][0] for key in keys]),
                                                np.mean([point[key][1] for key in keys], axis=0))
-    _gains(st, point, ideal, boots)
+    _gains(st, point, ideal)
     _icl_vs_ft(st, point, boots)
     gen = [key for key in point if key[2] == "gen"]
     if gen:
@@ -111,7 +110,7 @@ def compute(record: dict, boots: int = BOOTSTRAP) -> Stats:
     return st
 
 
-def _gains(st: Stats, point: dict, ideal: dict, boots: int) -> None:
+def _gains(st: Stats, point: dict, ideal: dict) -> None:
     by_variant: dict = {}
     for f in st.families:
         for v in ("ood", "id"):

@@ -9,7 +9,7 @@ episode trains in its own adapter slot of one shared batch, as ``ood-icl finetun
 The criterion is the mean probability the model gives the gold choice among the choices
 (softmax of the choice log-likelihoods): a smooth proxy for acc, which on ~100 dev queries is
 too coarse to rank a dozen settings.  Ties (within 0.002) go to fewer steps, then the lower
-learning rate.  The result is printed as the rows of finetune_train.RECIPES and written to
+learning rate.  The result is printed as the rows of recipe.RECIPES and written to
 ``<out>/recipe_sweep.json`` with every figure.
 """
 
@@ -20,8 +20,11 @@ import math
 from dataclasses import asdict
 from pathlib import Path
 
-from .finetune_results import write_atomic
-from .finetune_train import Learner, Recipe, Run, query_pairs, score_episode, train, unit_generator
+from ..io import write_atomic
+from .config import FinetuneConfig, cell_episodes
+from .learner import Learner
+from .recipe import Recipe, unit_generator
+from .train import Run, query_pairs, score_episode, train
 
 LR_GRID = {"lora": (3e-4, 1e-3, 3e-3), "full": (1e-5, 3e-5, 1e-4, 3e-4)}
 STEP_GRID = (5, 10, 20)
@@ -53,8 +56,6 @@ def select_hparams(model: str, method: str, cells, budgets, *, seed: int, episod
                    out: Path | None = None, progress: bool = True) -> dict[int, Recipe]:
     """Run the sweep; print and (with ``out``) write the chosen recipe per budget."""
     from tqdm import tqdm
-
-    from .finetune import FinetuneConfig, cell_episodes
 
     lora = method == "lora"
     combos = [(b, lr) for b in budgets if b > 0 for lr in LR_GRID[method]]

@@ -6,15 +6,16 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import PUBLISHED_SEED
-from .generators import FAMILIES
-from .leaderboard_stats import NA, Estimate, Stats
-from .taskgen import TASK_VERSION
+from ..generators import FAMILIES
+from ..io import is_number
+from ..suite import OFFICIAL_SIZES, PUBLISHED_SEED, TASK_VERSION
+from .record import Record
+from .stats import NA, Estimate, Stats
 
 
 @dataclass(frozen=True)
 class Entry:
-    record: dict
+    record: Record
     stats: Stats
 
 
@@ -57,19 +58,19 @@ def _num(e: Estimate) -> float:
     return e.value if e.ok else math.nan
 
 
-def seed_label(record: dict) -> str:
-    if record["private_seed"]:
+def seed_label(record: Record) -> str:
+    if record.private_seed:
         return "private"
-    return "published" if record["seed"] == PUBLISHED_SEED else f"seed {record['seed']}"
+    return "published" if record.seed == PUBLISHED_SEED else f"seed {record.seed}"
 
 
 def notes(entry: Entry) -> list[str]:
     """Why a row is not directly comparable with the others."""
     r, out = entry.record, []
-    if r["task_version"] != TASK_VERSION:
-        out.append(f"task version {r['task_version']} (current {TASK_VERSION})")
-    if r["sizes"] != {"difficulty": 2, "episodes": 20, "queries": 5}:
-        s = r["sizes"]
+    if r.task_version != TASK_VERSION:
+        out.append(f"task version {r.task_version} (current {TASK_VERSION})")
+    if r.sizes != OFFICIAL_SIZES:
+        s = r.sizes
         out.append(f"{s['episodes']} episodes x {s['queries']} queries, difficulty {s['difficulty']}")
     missing = sorted(set(FAMILIES) - set(entry.stats.families))
     if missing:
@@ -79,8 +80,8 @@ def notes(entry: Entry) -> list[str]:
 
 
 def _params(entry: Entry) -> tuple[float, str]:
-    n = entry.record["model"].get("num_parameters")
-    if not isinstance(n, (int, float)) or isinstance(n, bool) or n <= 0:
+    n = entry.record.model.get("num_parameters")
+    if not is_number(n) or n <= 0:
         return math.nan, "—"
     for div, unit in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
         if n >= div:
@@ -89,7 +90,7 @@ def _params(entry: Entry) -> tuple[float, str]:
 
 
 COLUMNS = (
-    Column("name", "Entry", "model or reference", lambda e: (e.record["name"].lower(), e.record["name"]), False),
+    Column("name", "Entry", "model or reference", lambda e: (e.record.name.lower(), e.record.name), False),
     Column("params", "Params", "parameters (from lm-eval)", _params),
     Column("gain_ood", "Gain (ood)", "(acc - chance) / (ideal - chance) on novel tasks, k = 1, 4, 16",
            lambda e: (_num(e.stats.gain.get("ood", NA)), fmt(e.stats.gain.get("ood", NA)))),
@@ -110,4 +111,4 @@ COLUMNS = (
 def sort_key(entry: Entry) -> tuple:
     """Default order: gain on novel tasks, best first; rows without it last."""
     g = _num(entry.stats.gain.get("ood", NA))
-    return (0 if math.isfinite(g) else 1, -g if math.isfinite(g) else 0.0, entry.record["name"].lower())
+    return (0 if math.isfinite(g) else 1, -g if math.isfinite(g) else 0.0, entry.record.name.lower())

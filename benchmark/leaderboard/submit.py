@@ -10,24 +10,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from .leaderboard import build, default_dir
-from .leaderboard_record import build_record, slug, write_record
-from .verify import report, seed_arg, verify_run
-
-__all__ = ["configure_parser", "run"]
+from ..verify.cli import add_run_arguments, report
+from ..verify.run import verify_run
+from .build import build, default_dir
+from .derive import build_record
+from .record import slug, write_record
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("dir", type=Path, help="the lm_eval --output_path folder (results + --log_samples)")
+    add_run_arguments(parser, seed_help="maintainers' private seed: required of the run, kept out of the record")
     parser.add_argument("--name", required=True, help="display name, e.g. 'HuggingFaceTB/SmolLM2-135M'")
     parser.add_argument("--finetune", type=Path, default=None, metavar="DIR2",
                         help="the fine-tuning baseline's folder (same seed and sizes)")
-    parser.add_argument("--seed", type=seed_arg, default=None,
-                        help="maintainers' private seed: required of the run, kept out of the record")
-    parser.add_argument("--allow-small", action="store_true",
-                        help="accept episodes/queries other than the official ones")
-    parser.add_argument("--allow-partial", action="store_true",
-                        help="accept runs that cover only part of the suite (the quick group; some fine-tuning cells)")
     parser.add_argument("--dir", dest="leaderboard", type=Path, default=None,
                         help="the leaderboard folder (default: the checkout's leaderboard/)")
     parser.add_argument("--force", action="store_true", help="replace an existing record of the same name")

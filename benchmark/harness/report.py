@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from .dataset import BuildSpec
-from .ideal import chance, ideal_by_episode
-
-_MAX_JSON_BYTES = 64 * 1024 * 1024
+from ..dataset import BuildSpec
+from ..ideal import chance, ideal_by_episode
+from ..io import read_json
+from ..suite import parse_task
 
 
 def find_results(path: Path) -> Path:
@@ -22,10 +21,8 @@ def find_results(path: Path) -> Path:
 
 
 def load_results(path: Path) -> dict:
-    path = find_results(Path(path))
-    if path.stat().st_size > _MAX_JSON_BYTES:
-        raise ValueError(f"{path}: larger than {_MAX_JSON_BYTES} bytes")
-    return json.loads(path.read_text())
+    """The results JSON, read as untrusted data (bounded, strict)."""
+    return read_json(find_results(Path(path)))
 
 
 def task_spec(config: dict) -> tuple[BuildSpec, int] | None:
@@ -61,8 +58,6 @@ def results_table(path: Path) -> str:
 def comparison_table(icl_path: Path, ft_path: Path) -> str:
     """In-context accuracy at k beside fine-tuned accuracy at budget k, per family x variant,
     with the mean per variant: the suite's question in one table."""
-    from .verify_config import FT_RE
-
     icl, ft = load_results(icl_path), load_results(ft_path)
     acc: dict = {}  # (family, variant, method, k) -> acc
     for task, r in icl.get("results", {}).items():
@@ -70,9 +65,9 @@ def comparison_table(icl_path: Path, ft_path: Path) -> str:
         if found is not None and "acc,none" in r:
             acc[(found[0].family, found[0].variant, "icl", found[1])] = r["acc,none"]
     for task, r in ft.get("results", {}).items():
-        m = FT_RE.match(task)
-        if m and "acc,none" in r:
-            acc[(m["family"], m["variant"], "ft", int(m["k"]))] = r["acc,none"]
+        name = parse_task(task)
+        if name is not None and name.method == "ft" and "acc,none" in r:
+            acc[(name.family, name.variant, "ft", name.k)] = r["acc,none"]
     ks = sorted({k for *_, method, k in acc if method == "ft"} & {k for *_, method, k in acc if method == "icl"})
     cells = sorted({(f, v) for f, v, *_ in acc}, key=lambda c: (c[1] != "ood", c))
     lines = ["| task | chance | " + " | ".join(f"ICL k={k} | FT {k}" for k in ks) + " |",

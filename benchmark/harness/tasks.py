@@ -8,14 +8,13 @@ Each doc keeps only the first ``k`` demonstrations: the doc is exactly what the 
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 
-from . import PUBLISHED_SEED
-from .dataset import (DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, BuildSpec,
-                      content_hash, rows, to_dataset)
-from .generators import render_prompt
+from ..dataset import BuildSpec, content_hash, rows, to_dataset
+from ..generators import render_prompt
+from ..io import is_int, read_json
+from ..suite import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, PUBLISHED_SEED
 
 
 def load(family: str, variant: str, k: int, seed: int = PUBLISHED_SEED,
@@ -39,7 +38,7 @@ def doc_to_text(doc: dict) -> str:
 
 def _as_int(name: str, value) -> int:
     # --metadata is JSON, so numbers arrive as numbers; strings are a user error worth naming.
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_int(value):
         raise ValueError(f"{name}={value!r}: must be an integer")
     return value
 
@@ -54,7 +53,7 @@ def _rows_from_dir(root: Path, spec: BuildSpec) -> list[dict]:
     with more episodes serves the first ``spec.episodes`` of them."""
     import datasets
 
-    manifest = json.loads((root / "manifest.json").read_text())
+    manifest = read_json(root / "manifest.json")
     entry = manifest["configs"].get(spec.config_name)
     if entry is None:
         raise ValueError(f"data_dir={str(root)!r}: has no config {spec.config_name!r}")

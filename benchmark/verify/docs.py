@@ -8,29 +8,19 @@ lm-eval's ``ConfigurableTask.process_results`` does (numpy argmax, ties to the f
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .generators import render_prompt
-from .verify_io import shown
+from ..generators import render_prompt
+from ..harness.metrics import doc_hash, hash_string
+from ..io import is_int, is_number, shown
 
 MC_METRICS = ("acc", "acc_norm")
 GEN_METRICS = ("exact_match",)
 _DETAILS = 3  # examples kept per (reason) before counting the rest
-
-
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def doc_hash(doc: dict) -> str:
-    """lm-eval's doc_hash: the doc as ``json.dumps(indent=2, ensure_ascii=False)``."""
-    return sha256(json.dumps(doc, indent=2, ensure_ascii=False))
 
 
 @dataclass
@@ -63,7 +53,7 @@ def check_samples(samples: list, docs: list[dict], *, gen: bool, gen_kwargs: dic
             out.add("malformed-sample", f"{where}: not an object")
             continue
         doc_id = sample.get("doc_id")
-        if not isinstance(doc_id, int) or isinstance(doc_id, bool):
+        if not is_int(doc_id):
             out.add("malformed-sample", f"{where}: doc_id {shown(doc_id)}")
             continue
         if not 0 <= doc_id < len(docs):
@@ -101,10 +91,10 @@ def _check_one(out: DocCheck, s: dict, doc: dict, doc_id: int, gen: bool, gen_kw
     target = doc["answer"] if gen else str(doc["label"])
     if s.get("target") != target:
         out.add("target-mismatch", f"{where}: target {shown(s.get('target'), 40)}, expected {target!r}")
-    if s["target_hash"] != sha256(target):
+    if s["target_hash"] != hash_string(target):
         out.add("target-mismatch", f"{where}: target_hash is not the gold target's")
     prompt = render_prompt(doc["demos"], doc["query"])
-    if s["prompt_hash"] != sha256(prompt):
+    if s["prompt_hash"] != hash_string(prompt):
         out.add("prompt-mismatch", f"{where}: prompt_hash is not the official prompt's")
     if gen:
         want_args = {"gen_args_0": {"arg_0": prompt, "arg_1": gen_kwargs}}
@@ -122,7 +112,7 @@ def _check_one(out: DocCheck, s: dict, doc: dict, doc_id: int, gen: bool, gen_kw
         return None
     for metric, value in values.items():
         logged = s.get(metric)
-        if not _is_number(logged) or logged != value:
+        if not is_number(logged) or logged != value:
             out.add("metric-mismatch", f"{where}: {metric} logged {shown(logged, 20)}, recomputed {value}")
     return values
 
@@ -167,11 +157,7 @@ def _score_gen(out: DocCheck, s: dict, doc: dict, where: str) -> dict | None:
 
 
 def _strip(text: str) -> str:
-    """The official gen tasks' ``regexes_to_ignore`` (taskgen._GEN), applied as lm-eval does."""
+    """The official gen tasks' ``regexes_to_ignore`` (harness.taskgen._GEN), applied as lm-eval does."""
     for pattern in (r"^\s+", r"\s+$"):
         text = re.sub(pattern, "", text)
     return text
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -1,7 +1,6 @@
-"""The fine-tuning engine: the recipe table, the model with its adapter slots, the training loop, scoring.
+"""The model being fine-tuned: a causal LM with adapter slots that resets, trains and scores.
 
-The loop follows nanoGPT's ``train.py``: a frozen recipe, then lr, batch, step and log in
-one visible loop.  Two decisions keep training and scoring the same objective:
+Two decisions keep training and scoring the same objective:
 
 - A demo is tokenised exactly as lm-eval tokenises a ``_k0`` request (``_encode_pair``:
   encode context + continuation, split at the length of the encoded context), with context
@@ -12,100 +11,27 @@ one visible loop.  Two decisions keep training and scoring the same objective:
   EOS target would train something the score never measures.
 
 Speed: LoRA runs train together.  Every budget of an episode has its own peft adapter (a
-*slot*); one batch holds every run's demos, each row routed through its own adapter (peft's
-mixed-adapter forward).  The runs stay independent: each run's loss touches only its own
-adapter, gradients are clipped per run, and AdamW is elementwise.  Only the logits at target
-positions are computed (hidden states -> gather -> lm_head).
+*slot*); one batch holds every run's demos, each row routed through its own adapter.  Only
+the logits at target positions are computed (hidden states -> gather -> lm_head).
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 import math
 import warnings
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, replace
-from types import MappingProxyType
-from typing import Callable, Mapping, Sequence
+from typing import Sequence
 
-from .generators import Episode, render_prompt
+from ..generators import render_prompt
+from .recipe import LORA, METHODS, LoraSettings
 
-FINETUNE_VERSION = 3
-"""Bumped whenever a change to the protocol (format, loss, recipe table) can move a score.
-History in docs/finetune.md ("Versions")."""
-METHODS = ("lora", "full")
-DEV_SEED = 1
-"""The development seed of the hyperparameter sweep: never the published seed."""
+def set_threads(device: str, threads: int) -> None:
+    """torch's CPU threads: float reductions, hence the last bits of a score, depend on them."""
+    if device == "cpu":
+        import torch
 
-
-@dataclass(frozen=True)
-class Recipe:
-    """One budget's training recipe: AdamW at a constant learning rate after ``warmup`` steps."""
-
-    lr: float
-    steps: int
-    batch: int = 16  # demos per optimizer step; a budget <= batch trains on all its demos every step
-    warmup: int = 0
-    weight_decay: float = 0.0
-    max_grad_norm: float = 1.0
-
-    def __post_init__(self) -> None:
-        if not (self.lr > 0 and self.steps >= 0 and self.batch >= 1 and self.warmup >= 0):
-            raise ValueError(f"recipe {self}: needs lr > 0, steps >= 0, batch >= 1, warmup >= 0")
-
-
-@dataclass(frozen=True)
-class LoraSettings:
-    r: int = 16
-    alpha: int = 32
-    dropout: float = 0.0
-    target_modules: str = "all-linear"
-
-
-LORA = LoraSettings()
-
-# Chosen by `ood-icl finetune --select-hparams [--method full] --budgets 1,4,16` on DEV_SEED (12
-# tasks, one episode each; figures in docs/finetune.md, docs/recipe_sweep_lora.json and
-# docs/recipe_sweep_full.json; a test ties this table to those records).  A budget between
-# entries takes the nearest entry in log scale; past the last, its steps scale (recipe_for).
-RECIPES: Mapping[tuple[str, int], Recipe] = MappingProxyType({
-    ("lora", 1): Recipe(lr=3e-3, steps=5),
-    ("lora", 4): Recipe(lr=3e-3, steps=10),
-    ("lora", 16): Recipe(lr=1e-3, steps=5),
-    ("full", 1): Recipe(lr=3e-4, steps=5),
-    ("full", 4): Recipe(lr=1e-4, steps=10),
-    ("full", 16): Recipe(lr=1e-4, steps=10),
-})
-
-
-def recipe_for(method: str, budget: int, table: Mapping[tuple[str, int], Recipe] | None = None) -> Recipe:
-    """The table's recipe for the budget nearest to ``budget`` in log scale (ties: the smaller).
-
-    Past the table's largest budget B, B's recipe with its steps scaled by budget / max(B, batch):
-    the same number of passes over the demos (a budget of 64 takes 4 batches per pass).  Such a
-    recipe is extrapolated, not swept: ``--select-hparams --budgets 64`` sweeps it.
-    """
-    table = RECIPES if table is None else table
-    budgets = sorted(b for m, b in table if m == method)
-    if not budgets:
-        raise ValueError(f"method={method!r}: no recipe; one of {', '.join(METHODS)}")
-    top = budgets[-1]
-    if budget > top:
-        r = table[(method, top)]
-        return replace(r, steps=math.ceil(r.steps * budget / max(top, r.batch)))
-    return table[(method, min(budgets, key=lambda b: (abs(math.log(b) - math.log(max(budget, 1))), b)))]
-
-
-def unit_generator(train_seed: int, data_seed: int, family: str, variant: str, episode: int, budget: int):
-    """The torch.Generator of one training run, seeded from a SHA-256 of its identity."""
-    import torch
-
-    blob = json.dumps(["finetune", str(train_seed), str(data_seed), family, variant, str(episode), str(budget)],
-                      separators=(",", ":"))
-    seed = int.from_bytes(hashlib.sha256(blob.encode()).digest()[:8], "big") & ((1 << 63) - 1)
-    return torch.Generator().manual_seed(seed)
+        torch.set_num_threads(threads)
 
 
 Pair = tuple[list[int], list[int]]  # (context tokens, continuation tokens)
@@ -311,115 +237,3 @@ class Learner:
         with torch.no_grad():
             token_lp, _, greedy = self.target_logprobs(pairs, adapters)
         return [(float(ll), bool(g)) for ll, g in zip(token_lp.sum(-1).tolist(), greedy.all(-1).tolist())]
-
-
-# ----------------------------------------------------------------------------- training
-
-
-@dataclass(frozen=True)
-class Run:
-    """One training run: an adapter slot, the demos (tokenised), the recipe and the run's generator."""
-
-    slot: str | None
-    pairs: tuple
-    recipe: Recipe
-    gen: object  # torch.Generator: adapter init (reset), then batch order
-
-
-@dataclass(frozen=True)
-class TrainLog:
-    loss_before: float
-    loss_after: float
-    steps: int
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def _eval_losses(learner: Learner, runs: Sequence[Run], max_rows: int = 128) -> list[float]:
-    """Each run's loss on all of its demos, without gradients (in one forward when they fit)."""
-    import torch
-
-    with torch.no_grad():
-        if sum(len(r.pairs) for r in runs) <= max_rows:
-            return learner.run_losses([(r.slot, r.pairs) for r in runs]).tolist()
-        out = []
-        for run in runs:  # a budget of 256 need not sit in one batch
-            nll = n = 0.0
-            for i in range(0, len(run.pairs), max_rows):
-                part = run.pairs[i:i + max_rows]
-                tokens = sum(len(c) for _, c in part)
-                nll += learner.run_losses([(run.slot, part)]).item() * tokens
-                n += tokens
-            out.append(nll / n)
-        return out
-
-
-def train(learner: Learner, runs: Sequence[Run], checkpoints: Sequence[int] = (),
-          on_checkpoint: Callable[[int], None] | None = None) -> list[TrainLog]:
-    """Reset and fine-tune every run (each in its own slot) together: nanoGPT's loop, in full.
-
-    ``on_checkpoint(step)`` is called after each step listed in ``checkpoints`` (the sweep
-    scores there: with a constant lr, stopping at step s is a run of s steps).
-    """
-    import torch
-
-    runs = [r for r in runs if r.pairs]
-    for run in runs:
-        learner.reset(run.slot, run.gen)
-    if not runs:
-        return []
-    optimizer = torch.optim.AdamW(
-        [{"params": learner.slot_params[r.slot], "lr": r.recipe.lr, "weight_decay": r.recipe.weight_decay}
-         for r in runs], betas=(0.9, 0.999), eps=1e-8, fused=learner.device.type in ("cpu", "cuda"))
-    before = _eval_losses(learner, runs)
-    orders: list[list[int]] = [[] for _ in runs]
-    for step in range(1, max(r.recipe.steps for r in runs) + 1):
-        active = [i for i, r in enumerate(runs) if step <= r.recipe.steps]
-        batches = []
-        for i in active:
-            run, group = runs[i], optimizer.param_groups[i]
-            # learning rate: linear warmup, then constant
-            group["lr"] = run.recipe.lr * min(1.0, step / run.recipe.warmup) if run.recipe.warmup else run.recipe.lr
-            # batch: every demo when they fit, else the next slice of a fresh permutation per epoch
-            if len(run.pairs) <= run.recipe.batch:
-                batches.append((run.slot, run.pairs))
-                continue
-            if len(orders[i]) < run.recipe.batch:
-                orders[i] += torch.randperm(len(run.pairs), generator=run.gen).tolist()
-            take, orders[i] = orders[i][:run.recipe.batch], orders[i][run.recipe.batch:]
-            batches.append((run.slot, [run.pairs[j] for j in take]))
-        # step: the runs' losses are summed; each touches only its own adapter
-        learner.run_losses(batches).sum().backward()
-        for i in active:
-            if runs[i].recipe.max_grad_norm:
-                torch.nn.utils.clip_grad_norm_(learner.slot_params[runs[i].slot], runs[i].recipe.max_grad_norm)
-        optimizer.step()  # runs that have finished have no gradients: AdamW skips them
-        optimizer.zero_grad(set_to_none=True)
-        if on_checkpoint is not None and step in checkpoints:
-            on_checkpoint(step)
-    after = _eval_losses(learner, runs)
-    return [TrainLog(b, a, r.recipe.steps) for b, a, r in zip(before, after, runs)]
-
-
-# ----------------------------------------------------------------------------- scoring
-
-
-def query_pairs(learner: Learner, episode: Episode) -> list[Pair]:
-    """The ``_k0`` requests of every query, flattened: context ``q ->``, continuation ``" " + choice``."""
-    return [learner.encode_pair(render_prompt([], q.input), " " + c) for q in episode.queries for c in q.choices]
-
-
-def score_episode(learner: Learner, episode: Episode, slots: Sequence[str | None],
-                  pairs: Sequence[Pair] | None = None) -> list[list[list[tuple[float, bool]]]]:
-    """Per slot ("__base__" = no adapter), per query: lm-eval's (log-likelihood, is_greedy) per choice."""
-    pairs = list(pairs if pairs is not None else query_pairs(learner, episode))
-    flat = learner.score(pairs * len(slots), [s for s in slots for _ in pairs])
-    out = []
-    for j in range(len(slots)):
-        per_slot, i = [], j * len(pairs)
-        for q in episode.queries:
-            per_slot.append(flat[i:i + len(q.choices)])
-            i += len(q.choices)
-        out.append(per_slot)
-    return out

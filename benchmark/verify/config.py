@@ -1,4 +1,4 @@
-"""The official task set and configs, read from the YAML the suite ships (taskgen.render_all()).
+"""The official task set and configs, read from the YAML the suite ships (``harness.taskgen.render_all()``).
 
 lm-eval records each leaf task's resolved config in ``configs``: the YAML keys after
 ``include:`` merging, ``!function`` hooks replaced by their source text, ``metadata`` merged
@@ -9,14 +9,15 @@ with the official one key by key; nothing recorded is ever executed.
 from __future__ import annotations
 
 import inspect
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import yaml
 
-from . import tasks as _tasks
-from .taskgen import TASK_VERSION, render_all
+from ..harness import tasks as _tasks
+from ..harness.taskgen import render_all
+from ..io import is_int, is_number, shown
+from ..suite import SUITE_GROUP, TASK_VERSION, TaskName, parse_task
 
 # Recorded keys that cannot move a score (num_fewshot is 0, so the few-shot settings are unused).
 _IGNORED = {"fewshot_config", "fewshot_delimiter", "should_decontaminate", "doc_to_decontamination_query",
@@ -24,7 +25,6 @@ _IGNORED = {"fewshot_config", "fewshot_delimiter", "should_decontaminate", "doc_
 _FUNCTIONS = {"utils.load": _tasks.load, "utils.doc_to_text": _tasks.doc_to_text}
 _DEFAULTS = {"description": "", "repeats": 1, "unsafe_code": False}
 SIZE_KEYS = ("difficulty", "episodes", "queries")
-FT_RE = re.compile(r"^ood_icl_(?P<family>[a-z0-9_]+)_(?P<variant>ood|id)_ft(?P<k>0|[1-9][0-9]{0,5})$")
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,7 @@ _Loader.add_constructor("!function", lambda loader, node: Function(loader.constr
 
 @dataclass(frozen=True)
 class OfficialTask:
-    name: str
-    family: str
-    variant: str
-    k: int
-    gen: bool
+    task: TaskName
     config: dict  # merged YAML (without metadata), Function markers for hooks
 
 
@@ -77,15 +73,13 @@ def official() -> Official:
         elif "task" in cfg:
             full = merged(name)
             task_metadata[full["task"]] = full.pop("metadata")
-            kw = full["dataset_kwargs"]
-            tasks[full["task"]] = OfficialTask(full["task"], kw["family"], kw["variant"], kw["k"],
-                                               full["output_type"] == "generate_until", full)
+            tasks[full["task"]] = OfficialTask(parse_task(full["task"]), full)
 
     def leaves(name: str) -> set[str]:
         return set().union(*(leaves(m) for m in groups[name])) if name in groups else {name}
 
     suite = merged("_mc_yaml")["metadata"]
-    return Official(tasks, groups, suite, frozenset(leaves("ood_icl")), task_metadata)
+    return Official(tasks, groups, suite, frozenset(leaves(SUITE_GROUP)), task_metadata)
 
 
 def function_source(marker: Function) -> str:
@@ -101,15 +95,15 @@ def check_config(recorded: dict, expected: dict, add) -> None:
             want = function_source(want)
         have = recorded.get(key, _DEFAULTS.get(key))
         if have != want:
-            add("config-mismatch", f"{key} = {_short(have)}, official {_short(want)}")
+            add("config-mismatch", f"{key} = {shown(have, 60)}, official {shown(want, 60)}")
     for key, have in recorded.items():
         if key in expected or key in _IGNORED:
             continue
         if key in _DEFAULTS:
             if have != _DEFAULTS[key]:
-                add("config-mismatch", f"{key} = {_short(have)}, official {_short(_DEFAULTS[key])}")
+                add("config-mismatch", f"{key} = {shown(have, 60)}, official {shown(_DEFAULTS[key], 60)}")
         elif have not in (None, "", [], {}):
-            add("config-mismatch", f"{key} = {_short(have)} is not in the official config")
+            add("config-mismatch", f"{key} = {shown(have, 60)} is not in the official config")
 
 
 def check_metadata(meta, sizes: dict, add) -> None:
@@ -118,25 +112,12 @@ def check_metadata(meta, sizes: dict, add) -> None:
         add("config-mismatch", "metadata is missing")
         return
     version = meta.get("version")
-    if not _is_number(version) or float(version) != TASK_VERSION:
-        add("version-mismatch", f"metadata.version = {_short(version)}, official {TASK_VERSION}")
-    if not _is_int(meta.get("seed")):
-        add("config-mismatch", f"metadata.seed = {_short(meta.get('seed'))} is not an integer")
+    if not is_number(version) or float(version) != TASK_VERSION:
+        add("version-mismatch", f"metadata.version = {shown(version, 60)}, official {TASK_VERSION}")
+    if not is_int(meta.get("seed")):
+        add("config-mismatch", f"metadata.seed = {shown(meta.get('seed'), 60)} is not an integer")
     for key in SIZE_KEYS:
-        if not _is_int(meta.get(key)) or meta[key] < 1:
-            add("config-mismatch", f"metadata.{key} = {_short(meta.get(key))} is not a positive integer")
+        if not is_int(meta.get(key)) or meta[key] < 1:
+            add("config-mismatch", f"metadata.{key} = {shown(meta.get(key), 60)} is not a positive integer")
         elif sizes.get(key) is not None and meta[key] != sizes[key]:
             add("nonstandard-size", f"metadata.{key} = {meta[key]}, official {sizes[key]}")
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,217 @@
+"""Leaderboard records: the compact, checked form of a verified submission, and the one type that holds one.
+
+A record keeps per-doc correctness per task (a string of 0/1 by doc_id), the ideal learner's
+per-episode accuracy for the record's own seed, chance per family and the metadata needed to
+rebuild every number on the page; never the samples.  Every record, written or read back,
+is a ``Record``, whose constructor checks every field: records are read as untrusted data
+(size-limited strict JSON, file names matched against one pattern).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from ..generators import VARIANTS
+from ..io import DataError, is_int, is_number, read_json, sha256, write_atomic
+from ..suite import METHODS
+
+SCHEMA = "ood-icl-record/1"
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+MAX_RECORDS = 500
+SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_WORD_RE = re.compile(r"^[a-z0-9_]{1,40}$")
+_HEX_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+class RecordError(ValueError):
+    """A record that cannot be used; the message names the field."""
+
+
+@dataclass(frozen=True)
+class Series:
+    family: str
+    variant: str
+    k: int
+    method: str
+    per_episode: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Record:
+    """One checked record.  Every construction validates (``__post_init__``): build one from
+    fields, or from JSON data with ``Record.from_json``; ``to_json`` is what is written."""
+
+    name: str
+    slug: str
+    kind: str  # "model" or "reference"
+    submitted: str
+    ood_icl_version: str
+    suite_version: object
+    task_version: float
+    seed: int | None  # None: a private seed (only its commitment is kept)
+    seed_sha256: str
+    private_seed: bool
+    sizes: dict
+    model: dict
+    finetune: dict | None
+    chance: dict
+    ideal: dict
+    series: list
+    schema: str = SCHEMA
+
+    def __post_init__(self) -> None:
+        _check(self.to_json(), self.slug + ".json" if isinstance(self.slug, str) else "")
+
+    @classmethod
+    def from_json(cls, data, file_name: str) -> "Record":
+        """The record in ``data`` (parsed JSON), which must be named ``file_name``."""
+        _check(data, file_name)
+        for f in fields(cls):
+            _need(f.name in data, f.name)
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    def per_episode(self) -> list[Series]:
+        """Per-episode accuracy of every series."""
+        q = self.sizes["queries"]
+        out = []
+        for s in self.series:
+            if "correct" in s:
+                bits = s["correct"]
+                values = tuple(sum(b == "1" for b in bits[i:i + q]) / q for i in range(0, len(bits), q))
+            else:
+                values = tuple(float(x) for x in s["per_episode"])
+            out.append(Series(s["family"], s["variant"], s["k"], s["method"], values))
+        return out
+
+
+def slug(name: str) -> str:
+    """The file-name form of a display name; raises ValueError when nothing usable is left."""
+    if not isinstance(name, str) or not 1 <= len(name) <= 100 or not name.isprintable():
+        raise ValueError(f"--name {name[:40]!r}: 1-100 printable characters" if isinstance(name, str)
+                         else "--name: must be text")
+    text = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._")[:64]
+    if not SLUG_RE.match(text):
+        raise ValueError(f"--name {name!r}: needs at least one letter or digit")
+    return text
+
+
+def seed_commitment(seed: int) -> str:
+    return sha256(f"ood-icl-seed:{seed}")
+
+
+def write_record(folder: Path, record: Record, *, force: bool = False) -> Path:
+    """Write ``<folder>/<slug>.json`` atomically; refuse to replace one unless ``force``."""
+    if folder.is_symlink():
+        raise ValueError(f"{folder}: symlinks are refused")
+    record = Record.from_json(record.to_json(), f"{record.slug}.json")  # checked again: fields are mutable dicts
+    path = folder / f"{record.slug}.json"
+    if path.exists() and not force and not path.is_symlink():
+        raise ValueError(f"{path} already exists (pass --force to replace it)")
+    write_atomic(path, json.dumps(record.to_json(), indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    return path
+
+
+def read_records(folder: Path) -> tuple[list[Record], list[str]]:
+    """Every usable record under ``folder`` and one line per refused file."""
+    records, refused = [], []
+    if folder.is_symlink() or not folder.is_dir():
+        return records, ([f"{folder}: not a folder"] if folder.exists() or folder.is_symlink() else [])
+    with os.scandir(folder) as it:
+        entries = sorted((e for e in it), key=lambda e: e.name)
+    for entry in entries[:MAX_RECORDS]:
+        name = entry.name
+        if not name.endswith(".json") or name.startswith("."):
+            continue
+        try:
+            if not SLUG_RE.match(name[:-5]):
+                raise RecordError("file name is not <slug>.json")
+            records.append(Record.from_json(read_json(Path(entry.path), MAX_RECORD_BYTES), name))
+        except (DataError, RecordError) as exc:
+            refused.append(f"{name!r}: {exc}")
+    if len(entries) > MAX_RECORDS:
+        refused.append(f"more than {MAX_RECORDS} files: the rest were not read")
+    return records, refused
+
+
+def _check(r, file_name: str) -> None:
+    """Raise RecordError unless ``r`` is a well-formed record named ``file_name``."""
+    if not isinstance(r, dict) or r.get("schema") != SCHEMA:
+        raise RecordError(f"schema is not {SCHEMA!r}")
+    _need(isinstance(r.get("name"), str) and 1 <= len(r["name"]) <= 100 and r["name"].isprintable(), "name")
+    _need(isinstance(r.get("slug"), str) and SLUG_RE.match(r["slug"]) and file_name == r["slug"] + ".json",
+          "slug (must equal the file name)")
+    _need(r.get("kind") in ("model", "reference"), "kind")
+    _need(r.get("seed") is None or _int(r["seed"], 0), "seed")
+    _need(isinstance(r.get("seed_sha256"), str) and _HEX_RE.match(r["seed_sha256"]), "seed_sha256")
+    _need(isinstance(r.get("private_seed"), bool), "private_seed")
+    sizes = r.get("sizes")
+    _need(isinstance(sizes, dict) and all(_int(sizes.get(k), 1) for k in ("difficulty", "episodes", "queries")),
+          "sizes")
+    _need(sizes["episodes"] * sizes["queries"] <= 1_000_000, "sizes")
+    _need(_flat_dict(r.get("model")), "model")
+    ft = r.get("finetune")
+    _need(ft is None or (isinstance(ft, dict) and _flat_dict(ft.get("model")) and _flat_dict(ft.get("method"))),
+          "finetune")
+    ch = r.get("chance")
+    _need(isinstance(ch, dict) and all(_WORD_RE.match(f) and _prob(p) and p > 0 for f, p in ch.items()), "chance")
+    _check_ideal(r.get("ideal"), sizes["episodes"])
+    series = r.get("series")
+    _need(isinstance(series, list) and series, "series")
+    seen = set()
+    for s in series:
+        _need(isinstance(s, dict) and isinstance(s.get("family"), str) and _WORD_RE.match(s["family"])
+              and s.get("variant") in VARIANTS and _int(s.get("k"), 0) and s["k"] <= 100_000
+              and s.get("method") in METHODS, "series entry")
+        _need(s["family"] in ch, f"chance for {s['family']}")
+        key = (s["family"], s["variant"], s["k"], s["method"])
+        _need(key not in seen, f"series {key} twice")
+        seen.add(key)
+        if "correct" in s:
+            # the k0 floor has more episodes than the suite: any whole number of episodes
+            n = len(s["correct"]) if isinstance(s["correct"], str) else 0
+            _need(0 < n <= 100_000 and n % sizes["queries"] == 0 and set(s["correct"]) <= {"0", "1"},
+                  f"series {key} correct")
+        else:
+            _need(isinstance(s.get("per_episode"), list) and len(s["per_episode"]) == sizes["episodes"]
+                  and all(_prob(x) for x in s["per_episode"]), f"series {key} per_episode")
+
+
+def _check_ideal(ideal, episodes: int) -> None:
+    _need(isinstance(ideal, dict), "ideal")
+    for family, by_variant in ideal.items():
+        _need(_WORD_RE.match(family) and isinstance(by_variant, dict), "ideal")
+        for variant, by_k in by_variant.items():
+            _need(variant in VARIANTS and isinstance(by_k, dict), "ideal")
+            for k, values in by_k.items():
+                _need(isinstance(k, str) and k.isdigit() and len(k) <= 6, "ideal k")
+                _need(values is None or (isinstance(values, list) and len(values) == episodes
+                                         and all(_prob(x) for x in values)), "ideal values")
+
+
+def _need(ok, field: str) -> None:
+    if not ok:
+        raise RecordError(f"bad {field}")
+
+
+def _int(value, low: int) -> bool:
+    return is_int(value) and low <= value < 2 ** 63
+
+
+def _prob(value) -> bool:
+    return is_number(value) and 0 <= value <= 1
+
+
+def _flat(value) -> bool:
+    return value is None or (isinstance(value, (str, int, float, bool)) and len(str(value)) <= 500)
+
+
+def _flat_dict(value) -> bool:
+    return isinstance(value, dict) and len(value) <= 64 and all(
+        isinstance(k, str) and len(k) <= 64 and _flat(v) for k, v in value.items())
