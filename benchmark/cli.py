@@ -21,7 +21,7 @@ from .leaderboard import cli as leaderboard_cli
 from .leaderboard import submit
 from .model import default_model_path
 from .suite import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, PUBLISHED_SEED
-from .validity import all_specs, run_validity
+from .validity import run_validity
 from .verify import cli as verify_cli
 
 
@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", required=True, type=Path, help="destination folder (written atomically)")
     gen.add_argument("--seed", type=_nonneg_int, default=PUBLISHED_SEED)
     gen.add_argument("--families", type=_names, default=None, help="comma-separated (default: all)")
-    gen.add_argument("--variants", type=_names, default=None, help="ood,id (default: both)")
+    gen.add_argument("--variants", type=_names, default=None, help="id,renamed,ood (default: all three)")
     gen.add_argument("--difficulty", type=int, choices=(1, 2, 3), default=DEFAULT_DIFFICULTY)
     gen.add_argument("--episodes", type=_pos_int, default=DEFAULT_EPISODES, help="per config")
     gen.add_argument("--queries", type=_pos_int, default=DEFAULT_QUERIES, help="per episode")
@@ -46,13 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--force", action="store_true", help="replace an existing --out")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    val = sub.add_parser("validity", help="ideal learner, chance and demo-blind heuristics for every task")
+    val = sub.add_parser("validity", help="ideal learner, competitors, pairing control, novelty and lengths for every task")
     val.add_argument("--seed", type=_nonneg_int, default=PUBLISHED_SEED)
     val.add_argument("--difficulty", type=int, choices=(1, 2, 3), default=DEFAULT_DIFFICULTY)
     val.add_argument("--episodes", type=_pos_int, default=200, help="per family and variant")
     val.add_argument("--queries", type=_pos_int, default=DEFAULT_QUERIES, help="per episode")
     val.add_argument("--families", type=_names, default=None, help="comma-separated (default: all)")
     val.add_argument("--out", type=Path, default=None, help="also write validity.md and validity.json here")
+    val.add_argument("--jobs", type=_pos_int, default=1, help="processes (default: 1)")
+    val.add_argument("--tokenizer", default=None, metavar="PATH",
+                     help="also measure prompt and answer lengths in tokens (e.g. $(ood-icl model))")
 
     sub.add_parser("model", help="convert the default model once; print its folder")
     sub.add_parser("tasks-dir", help="print the folder of the lm-eval task YAMLs (for --include_path)")
@@ -105,8 +108,8 @@ def _generate(args) -> int:
 
 
 def _validity(args) -> int:
-    specs = all_specs(args.seed, args.difficulty, args.episodes, args.queries, args.families)
-    text, problems = run_validity(specs, args.out)
+    text, problems = run_validity(args.families, seed=args.seed, episodes=args.episodes, queries=args.queries,
+                                  difficulty=args.difficulty, out=args.out, jobs=args.jobs, tokenizer=args.tokenizer)
     print(text)
     for problem in problems:
         print(f"INVALID: {problem}", file=sys.stderr)

@@ -5,7 +5,8 @@ For every variant and k in {0, 1, 4, 16}: the ideal learner's accuracy and every
 queries share one rule); the pairing control (k=16 demos, outputs deranged) for every learner;
 the demo-blind heuristics at k=0; the share of episodes whose gold rule the family's novelty
 checker finds familiar; distinct behaviours; and prompt/answer lengths.  Prints a table and
-the failures; exits 1 when any check fails.  ``ood-icl validity`` reports the same figures.
+the failures; exits 1 when any check fails.  The tolerances widen to 3.5 standard errors over
+episodes when a small sample makes them tighter than that (at 1,000 episodes they are as stated).  ``ood-icl validity`` reports the same figures.
 """
 
 from __future__ import annotations
@@ -116,11 +117,11 @@ def failures(rep: VariantReport) -> list[str]:
                 bad.append(f"{v} k={k}: {name} {m:.3f} beats the ideal {rep.ideal[k][0]:.3f} (se of diff {se_diff:.3f})")
     if v != "id":
         for name in PAIRING_FREE:
-            m, _ = rep.control[name]
-            if abs(m - rep.chance) > CONTROL_TOL:
+            m, se = rep.control[name]
+            if abs(m - rep.chance) > max(CONTROL_TOL, 3.5 * se):
                 bad.append(f"{v} control: pairing-free {name} scores {m:.3f}, chance {rep.chance:.3f}")
-    for name, (m, _) in rep.heuristics.items():
-        if abs(m - rep.chance) > BLIND_TOL:
+    for name, (m, se) in rep.heuristics.items():
+        if abs(m - rep.chance) > max(BLIND_TOL, 3.5 * se):
             bad.append(f"{v} k=0: demo-blind {name} scores {m:.3f}, chance {rep.chance:.3f}")
     if v == "ood" and rep.familiar_share > 0:
         bad.append(f"ood: {rep.familiar_share:.1%} of episodes are familiar rules renamed, e.g. {rep.familiar_examples}")

@@ -12,24 +12,41 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..dataset import BuildSpec, content_hash, rows, to_dataset
-from ..generators import render_prompt
+from ..generators import SUITE_VERSION, control_permutation, render_prompt
 from ..io import is_int, read_json
-from ..suite import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, PUBLISHED_SEED
+from ..suite import (CONTROL_K, CONTROLS, DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES,
+                     PUBLISHED_SEED)
 
 
 def load(family: str, variant: str, k: int, seed: int = PUBLISHED_SEED,
          difficulty: int = DEFAULT_DIFFICULTY, episodes: int = DEFAULT_EPISODES,
-         queries: int = DEFAULT_QUERIES, data_dir: str | None = None, **_ignored):
-    """Return ``DatasetDict({"test": ...})`` for one leaf task."""
+         queries: int = DEFAULT_QUERIES, data_dir: str | None = None, control: str = "", **_ignored):
+    """Return ``DatasetDict({"test": ...})`` for one leaf task (``control="shuffled"``: the pairing
+    control, the k=16 demos with their outputs deranged among them)."""
     import datasets
 
     if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k <= DEFAULT_POOL:
         raise ValueError(f"k={k!r}: must be an integer in [0, {DEFAULT_POOL}]")
+    if control and (control not in CONTROLS or k != CONTROL_K):
+        raise ValueError(f"control={control!r}: must be one of {', '.join(CONTROLS)}, at k={CONTROL_K}")
     spec = BuildSpec(family, variant, seed=_as_int("seed", seed), difficulty=_as_int("difficulty", difficulty),
                      episodes=_as_int("episodes", episodes), queries=_as_int("queries", queries))
     full = _rows_from_dir(Path(data_dir), spec) if data_dir else _rows(spec)
-    shown = [dict(row, demos=row["demos"][:k]) for row in full]
-    return datasets.DatasetDict({"test": to_dataset(shown)})
+    return datasets.DatasetDict({"test": to_dataset(shown_docs(full, k, control))})
+
+
+def shown_docs(rows_: list | tuple, k: int, control: str = "") -> list[dict]:
+    """The docs a leaf task shows: each row with its first k demos, or (``control="shuffled"``) the
+    first k demos with their outputs moved by the episode's control permutation.  Verification
+    rebuilds the docs with this same function."""
+    return [dict(row, demos=_deranged(row, k) if control else [dict(d) for d in row["demos"][:k]])
+            for row in rows_]
+
+
+def _deranged(row: dict, k: int) -> list[dict]:
+    ident = (SUITE_VERSION, row["family"], row["variant"], row["difficulty"], row["seed"], row["episode"])
+    demos = row["demos"][:k]
+    return [dict(d, output=demos[p]["output"]) for d, p in zip(demos, control_permutation(ident, k))]
 
 
 def doc_to_text(doc: dict) -> str:

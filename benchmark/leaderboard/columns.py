@@ -72,6 +72,9 @@ def notes(entry: Entry) -> list[str]:
     if r.sizes != OFFICIAL_SIZES:
         s = r.sizes
         out.append(f"{s['episodes']} episodes x {s['queries']} queries, difficulty {s['difficulty']}")
+    above = [v for v, g in entry.stats.gain.items() if g.ok and g.value > 1]
+    if above and r.kind != "reference":
+        out.append(f"gain above the ideal learner on {', '.join(above)}: only inflated scores or a broken ideal can do that")
     missing = sorted(set(FAMILIES) - set(entry.stats.families))
     if missing:
         out.append(f"{len(FAMILIES) - len(missing)} of {len(FAMILIES)} families (without "
@@ -96,8 +99,18 @@ COLUMNS = (
            lambda e: (_num(e.stats.gain.get("ood", NA)), fmt(e.stats.gain.get("ood", NA)))),
     Column("gain_id", "Gain (id)", "the same on the familiar twins",
            lambda e: (_num(e.stats.gain.get("id", NA)), fmt(e.stats.gain.get("id", NA)))),
+    Column("gain_renamed", "Gain (renamed)", "the familiar rules in the novel surface (nonce symbols, words, labels)",
+           lambda e: (_num(e.stats.gain.get("renamed", NA)), fmt(e.stats.gain.get("renamed", NA)))),
     Column("gap", "OOD gap", "gain(id) - gain(ood): what novelty costs",
            lambda e: (_num(e.stats.gap), fmt(e.stats.gap, signed=True))),
+    Column("surface_gap", "Surface gap", "gain(id) - gain(renamed): what a new vocabulary costs",
+           lambda e: (_num(e.stats.surface_gap), fmt(e.stats.surface_gap, signed=True))),
+    Column("rule_gap", "Rule gap", "gain(renamed) - gain(ood): what a new rule costs",
+           lambda e: (_num(e.stats.rule_gap), fmt(e.stats.rule_gap, signed=True))),
+    Column("pairing_ood", "Pairing (ood)", "acc(k16) - acc(k16, demo outputs deranged): learning from the input->output pairing",
+           lambda e: (_num(e.stats.pairing.get("ood", NA)), fmt(e.stats.pairing.get("ood", NA), signed=True))),
+    Column("outputs_ood", "Outputs alone (ood)", "acc(k16, demo outputs deranged) - chance: learning what outputs look like",
+           lambda e: (_num(e.stats.outputs_alone.get("ood", NA)), fmt(e.stats.outputs_alone.get("ood", NA), signed=True))),
     Column("icl_ft", "ICL − FT", "in-context minus fine-tuning accuracy at the same k (ood, mean over k)",
            lambda e: (_num(e.stats.icl_minus_ft), fmt(e.stats.icl_minus_ft, signed=True))),
     Column("equiv", "FT examples ≡ ICL@16", "fine-tuning budget matching in-context accuracy at the largest k (ood)",

@@ -7,13 +7,13 @@ from datetime import date
 from .. import __version__
 from ..dataset import BuildSpec
 from ..generators import FAMILIES, SUITE_VERSION, VARIANTS, GenerationError
-from ..ideal import chance, ideal_by_episode
+from ..ideal import chance, copy_by_episode, ideal_by_episode
 from ..suite import (DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, K0, PUBLISHED_SEED, SHOTS,
                      TASK_VERSION, task_name)
 from ..verify.result import Verified
 from .record import Record, seed_commitment, slug
 
-REFERENCE_NAMES = {"ideal": "Ideal learner", "chance": "Chance"}
+REFERENCE_NAMES = {"ideal": "Ideal learner", "copy": "Copy baseline", "chance": "Chance"}
 
 
 def ideal_block(seed: int, sizes: dict, ks_by_cell: dict) -> dict:
@@ -80,7 +80,7 @@ def reference_records(*, seed: int = PUBLISHED_SEED, episodes: int = DEFAULT_EPI
         for f in families:
             for v in VARIANTS:
                 for k in ks:
-                    values = ideal[f][v][str(k)] if kind == "ideal" else [chance(f)] * episodes
+                    values = _reference_values(kind, ideal, seed, sizes, f, v, k)
                     if values is not None:
                         series.append({"task": task_name(f, v, k), "family": f, "variant": v, "k": k,
                                        "method": "icl", "metric": "acc", "per_episode": values})
@@ -92,3 +92,14 @@ def reference_records(*, seed: int = PUBLISHED_SEED, episodes: int = DEFAULT_EPI
     return records
 
 
+
+
+def _reference_values(kind: str, ideal: dict, seed: int, sizes: dict, family: str, variant: str, k: int):
+    if kind == "ideal":
+        return ideal[family][variant][str(k)]
+    if kind == "copy":
+        spec = BuildSpec(family, variant, seed=seed, difficulty=sizes["difficulty"], episodes=sizes["episodes"],
+                         queries=sizes["queries"])
+        values = copy_by_episode(spec, k)
+        return None if values is None else [round(x, 6) for x in values]
+    return [chance(family)] * sizes["episodes"]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jinja2
 
+from ..generators import VARIANTS
 from .columns import COLUMNS, Entry, fmt, notes
 from .record import Record
 from .stats import Estimate
@@ -24,8 +25,9 @@ _L, _R, _T, _B = 42, 14, 22, 36
 _GEOMETRY = {"w": _W, "h": _H, "l": _L, "t": _T, "right": _W - _R, "bottom": _H - _B, "tick_x": _L - 4,
              "tick_y": _H - _B + 14, "title_x": f"{_W / 2:.0f}", "mid_x": f"{(_L + _W - _R) / 2:.0f}",
              "label_y": _H - 6, "mid_y": f"{(_T + _H - _B) / 2:.0f}"}
-_VARIANTS = ("ood", "id")
-_METHOD_LABELS = {"icl": "in-context", "ft": "fine-tuned", "gen": "generation (EM)"}
+_VARIANTS = VARIANTS
+_METHOD_LABELS = {"icl": "in-context", "shuffled": "in-context, outputs deranged (control)", "ft": "fine-tuned",
+                  "gen": "generation (EM)"}
 
 
 def environment() -> jinja2.Environment:

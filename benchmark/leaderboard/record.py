@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..generators import VARIANTS
 from ..io import DataError, is_int, is_number, read_json, sha256, write_atomic
-from ..suite import METHODS
+from ..suite import SERIES
 
 SCHEMA = "ood-icl-record/1"
 MAX_RECORD_BYTES = 16 * 1024 * 1024
@@ -168,7 +168,7 @@ def _check(r, file_name: str) -> None:
     for s in series:
         _need(isinstance(s, dict) and isinstance(s.get("family"), str) and _WORD_RE.match(s["family"])
               and s.get("variant") in VARIANTS and _int(s.get("k"), 0) and s["k"] <= 100_000
-              and s.get("method") in METHODS, "series entry")
+              and s.get("method") in SERIES, "series entry")
         _need(s["family"] in ch, f"chance for {s['family']}")
         key = (s["family"], s["variant"], s["k"], s["method"])
         _need(key not in seen, f"series {key} twice")

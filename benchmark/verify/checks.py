@@ -11,7 +11,8 @@ from ..harness.metrics import group_stderr, hash_string, mean, stderr
 from ..io import DataError, is_int, is_number, read_jsonl, shown
 from ..suite import GEN_GROUP, TASK_VERSION
 from .config import check_config, check_metadata, official
-from .docs import check_samples, expected_docs
+from ..harness.tasks import shown_docs
+from .docs import check_samples
 from .result import Leaf, TaskScores, Verified
 
 MAX_DOCS_PER_TASK = 10_000  # regeneration bound for --allow-small runs: episodes x queries (official: 100)
@@ -61,7 +62,7 @@ def verify_task(out: Verified, name: str, leaf: Leaf, sections: dict, samples_pa
     for code, detail in problems:
         out.add(code, name, detail)
     if not problems and scores:
-        out.tasks[name] = TaskScores(name, t.family, t.variant, t.k, t.method, scores, task_hash, float(version))
+        out.tasks[name] = TaskScores(name, t.family, t.variant, t.k, t.series, scores, task_hash, float(version))
 
 
 def _check_logged(samples_path, spec: BuildSpec, leaf: Leaf, sections: dict, name: str, add) -> tuple[dict, str]:
@@ -73,7 +74,7 @@ def _check_logged(samples_path, spec: BuildSpec, leaf: Leaf, sections: dict, nam
         add(exc.code, str(exc))
         return {}, ""
     method = leaf.task.method
-    docs = expected_docs(_rows(spec), 0 if method == "ft" else leaf.task.k)
+    docs = shown_docs(_rows(spec), 0 if method == "ft" else leaf.task.k, leaf.task.control)
     gen_kwargs = leaf.official.get("generation_kwargs") if leaf.official else None
     check = check_samples(samples, docs, gen=method == "gen", gen_kwargs=gen_kwargs)
     for code, details in check.problems.items():
