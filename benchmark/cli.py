@@ -19,10 +19,13 @@ from .harness.report import comparison_table, results_table
 from .harness.taskgen import tasks_dir
 from .leaderboard import cli as leaderboard_cli
 from .leaderboard import submit
+from .leaderboard.derive import build_record, reference_records
+from .leaderboard.summary import summary_table
 from .model import default_model_path
 from .suite import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, PUBLISHED_SEED
 from .validity import run_validity
 from .verify import cli as verify_cli
+from .verify.run import verify_run
 
 
 def _fail(args, message: str) -> int:
@@ -64,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("results", type=Path, help="an lm_eval --output_path folder or results JSON")
     table.add_argument("--finetune", type=Path, default=None, metavar="FT_DIR",
                        help="also a fine-tuning run: in-context accuracy at k beside fine-tuned accuracy at budget k")
+    table.add_argument("--copy", action="store_true",
+                       help="also the copy baseline's gain on the run's episodes (regenerates them)")
 
     finetune_cli.configure_parser(sub.add_parser("finetune", help="the matched fine-tuning baseline (lm-eval's schema)"))
     verify_cli.configure_parser(sub.add_parser("verify", help="check an lm_eval output folder against the regenerated data"))
@@ -131,6 +136,15 @@ def _table(args) -> int:
     if args.finetune is not None:
         print()
         print(comparison_table(args.results, args.finetune))
+    run = verify_run(args.results, seed=None, allow_small=True, allow_partial=True)
+    if run.ok:
+        record = build_record("table", run)
+        copy = next((r for r in reference_records(seed=run.seed, episodes=run.sizes["episodes"],
+                                                  queries=run.sizes["queries"], families=sorted(record.chance))
+                     if r.slug == "reference-copy"), None) if args.copy else None
+        print("\n" + summary_table(record, copy))
+    else:
+        print(f"\n(no summary: the run does not verify; `ood-icl verify {args.results}` says why)")
     return 0
 
 
