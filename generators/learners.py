@@ -206,3 +206,8 @@ PAIRING_FREE: dict[str, Learner] = {
 }
 
 LEARNERS: dict[str, Learner] = {**PAIRED, **PAIRING_FREE}
+
+COPY_BASELINES: dict[str, str] = {}
+"""family -> the one shallow learner shown beside chance and the ideal as its copy baseline: the best
+of LEARNERS at k=16 on the family's ood and renamed tasks, development seed 1 (docs/validity.md
+gives the command that chose them)."""
