@@ -19,7 +19,7 @@ from typing import Iterable, Iterator
 
 from . import __version__
 from .generators import FAMILIES, SUITE_VERSION, VARIANTS, get_family
-from .generators.core import distinct_episodes
+from .generators.episodes import distinct_episodes
 from .io import is_int
 from .suite import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, PUBLISHED_SEED, cell_name
 

@@ -8,8 +8,8 @@
 """
 
 from .core import (DIFFICULTIES, PAIRED_K, SUITE_VERSION, VARIANTS, Demo, Episode, Family, GenerationError,
-                   Query, RetryTuple, build_episode, control_permutation, derangement, distinct_episodes, ideal_accuracy, item_rng,
-                   normalise, shuffled_demos)
+                   Query, RetryTuple, ideal_accuracy, item_rng, normalise)
+from .episodes import build_episode, control_permutation, derangement, distinct_episodes, shuffled_demos
 from .prompts import render_prompt
 from .heuristics import HEURISTICS
 from .registry import FAMILIES, UnknownNameError, did_you_mean, get_family

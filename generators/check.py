@@ -16,7 +16,8 @@ import math
 import sys
 from dataclasses import dataclass, field
 
-from .core import PAIRED_K, VARIANTS, distinct_episodes, ideal_accuracy, shuffled_demos
+from .core import PAIRED_K, VARIANTS, ideal_accuracy
+from .episodes import distinct_episodes, shuffled_demos
 from .heuristics import HEURISTICS
 from .learners import LEARNERS, PAIRING_FREE, expected_accuracy
 from .prompts import render_prompt
