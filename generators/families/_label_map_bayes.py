@@ -136,7 +136,7 @@ def lookup_scores(demo_keys: Sequence[int], demo_bits: Sequence[int], q_key: int
 
 def small_pair(rng: random.Random, sigs: Sequence[int], feats: Sequence[tuple]) -> tuple[int, int]:
     """Indices (i, j) uniform over the valid ordered pairs of features on the paired signatures."""
-    cnt, pat = _small_stats(feats, tuple(sorted(Counter(sigs).items())))
+    cnt, pat, _, _ = _small_stats(tuple(feats), tuple(sorted(Counter(sigs).items())))
     n = len(feats)
     pairs = [(i, j) for i in range(n) for j in range(n) if i != j and cnt[i] == cnt[j] and pat[i] != pat[j]]
     if not pairs:
@@ -144,11 +144,31 @@ def small_pair(rng: random.Random, sigs: Sequence[int], feats: Sequence[tuple]) 
     return rng.choice(pairs)
 
 
+@lru_cache(maxsize=None)
+def _members(feats: tuple) -> tuple:
+    """Per signature, the features that hold there; per feature, its signatures as a bit mask."""
+    n_sigs = len(feats[0])
+    return (tuple(tuple(i for i, f in enumerate(feats) if f[s]) for s in range(n_sigs)),
+            tuple(sum(1 << s for s in range(n_sigs) if f[s]) for f in feats))
+
+
 @lru_cache(maxsize=200_000)
-def _small_stats(feats: tuple, counts: tuple) -> tuple[tuple, tuple]:
-    cnt = tuple(sum(n * f[s] for s, n in counts) for f in feats)
-    pat = tuple(tuple(f[s] for s, _ in counts) for f in feats)
-    return cnt, pat
+def _small_stats(feats: tuple, counts: tuple) -> tuple:
+    """Per feature its label-1 count and its pattern on the paired signatures; the number of valid
+    ordered pairs (equal counts, different patterns); the features grouped by count."""
+    members, masks = _members(feats)
+    cnt = [0] * len(feats)
+    present = 0
+    for s, n in counts:
+        present |= 1 << s
+        for i in members[s]:
+            cnt[i] += n
+    pat = tuple(m & present for m in masks)
+    groups: dict = defaultdict(list)
+    for i, c in enumerate(cnt):
+        groups[c].append(i)
+    n_pairs = sum(len(g) ** 2 - sum(v ** 2 for v in Counter(pat[i] for i in g).values()) for g in groups.values())
+    return tuple(cnt), pat, n_pairs, dict(groups)
 
 
 def small_scores(feats: tuple, zinv: Sequence[Sequence[float]], demo_sigs: Sequence[int],
@@ -163,22 +183,17 @@ def small_scores(feats: tuple, zinv: Sequence[Sequence[float]], demo_sigs: Seque
     if not demo_sigs or not cons:
         return [1.0, 1.0]
     acc = [0.0, 0.0]
-    n, cons = len(feats), set(cons)
     for _ in range(draws):
         u = draw_unseen(rng, PAIRED_K - len(demo_sigs))
         if u is None:
             continue
-        cnt, pat = _small_stats(feats, tuple(sorted(Counter([*demo_sigs, *u]).items())))
-        valid = [(i, j) for i in range(n) for j in range(n) if cnt[i] == cnt[j] and pat[i] != pat[j]]
-        if not valid:
+        cnt, pat, n_pairs, groups = _small_stats(feats, tuple(sorted(Counter([*demo_sigs, *u]).items())))
+        if not n_pairs:
             continue
-        part = [0.0, 0.0]
-        for i, j in valid:
+        for i in cons:
             b = feats[i][q_sig]
-            if b != feats[j][q_sig] and i in cons:
-                part[b] += zinv[i][j]
-        acc[0] += part[0] / len(valid)
-        acc[1] += part[1] / len(valid)
+            acc[b] += sum(zinv[i][j] for j in groups[cnt[i]]
+                          if feats[j][q_sig] != b and pat[j] != pat[i]) / n_pairs
     return [acc[1], acc[0]]
 
 
