@@ -19,6 +19,10 @@ from pathlib import Path
 MAX_JSON_BYTES = 64 * 1024 * 1024
 MAX_JSONL_BYTES = 64 * 1024 * 1024
 MAX_LINE_BYTES = 8 * 1024 * 1024
+MAX_JSONL_LINES = 20_000
+"""Objects per JSON-lines file: a task logs at most 10,000 docs (verify.checks.MAX_DOCS_PER_TASK).
+Counted on the bytes before any line is parsed, so a file of tiny objects (``{}`` is 3 bytes of
+text, ~64 of memory) is refused at the size of the file, not 20x it."""
 
 
 class DataError(ValueError):
@@ -140,15 +144,28 @@ def read_json(path: Path, limit: int = MAX_JSON_BYTES):
     return parse_json(read_text(Path(path), limit), Path(path).name)
 
 
-def read_jsonl(path: Path, limit: int = MAX_JSONL_BYTES) -> list:
-    """A JSON-lines file (lm-eval's samples), bounded per file and per line, strict per line."""
+def read_jsonl(path: Path, limit: int = MAX_JSONL_BYTES, max_lines: int = MAX_JSONL_LINES) -> list:
+    """A JSON-lines file (lm-eval's samples), bounded per file, per line and in lines, strict per line.
+
+    Memory: the file's bytes once, then one line at a time (never a list of every line); the
+    line count is checked on the bytes first, so the parsed objects are at most ``max_lines``.
+    """
     path = Path(path)
-    lines = read_text(path, limit).split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    out = []
-    for number, line in enumerate(lines, 1):
-        if len(line) > MAX_LINE_BYTES:
+    data = read_bytes(path, limit)
+    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    if n_lines > max_lines:
+        raise DataError("too-large", f"{path.name}: {n_lines} lines, limit {max_lines}")
+    out, start, number = [], 0, 0
+    while start < len(data):
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        number += 1
+        if end - start > MAX_LINE_BYTES:
             raise DataError("too-large", f"{path.name}:{number}: line over {MAX_LINE_BYTES} bytes")
+        try:
+            line = data[start:end].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataError("invalid-json", f"{path.name}:{number}: not UTF-8 ({exc.reason})") from None
         out.append(parse_json(line, f"{path.name}:{number}"))
+        start = end + 1
     return out

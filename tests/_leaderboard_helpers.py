@@ -90,18 +90,20 @@ def make_ft_folder(icl_out: Path, dest: Path, budgets=(0, 1, 4)) -> Path:
 def synthetic_record(name: str, *, seed: int = PRIVATE_SEED, episodes: int = 4, queries: int = 2,
                      icl_p: dict | None = None, ft_p: dict | None = None, families=None, rng_seed: int = 0):
     """A model record with random per-doc correctness at given accuracies (per k), no lm_eval needed."""
+    from ood_icl.generators import SUITE_VERSION, VARIANTS
     from ood_icl.leaderboard.derive import reference_records
     from ood_icl.leaderboard.record import SCHEMA, Record, seed_commitment, slug
     from ood_icl.suite import TASK_VERSION
 
     icl_p = icl_p or {0: 0.3, 1: 0.5, 4: 0.7, 16: 0.9}
     ft_p = ft_p or {}
-    ideal_rec, chance_rec = reference_records(seed=seed, episodes=episodes, queries=queries,
-                                              extra_ks=tuple(ft_p), families=families)
+    refs = {r.slug: r for r in reference_records(seed=seed, episodes=episodes, queries=queries,
+                                                 extra_ks=tuple(ft_p), families=families)}
+    ideal_rec, chance_rec = refs["reference-ideal"], refs["reference-chance"]
     rng = random.Random(rng_seed)
     series = []
     for fam in sorted(chance_rec.chance):
-        for variant in ("ood", "id"):
+        for variant in VARIANTS:
             for method, table in (("icl", icl_p), ("ft", ft_p)):
                 for k, p in table.items():
                     bits = "".join("1" if rng.random() < p else "0" for _ in range(episodes * queries))
@@ -109,8 +111,19 @@ def synthetic_record(name: str, *, seed: int = PRIVATE_SEED, episodes: int = 4, 
                                    "family": fam, "variant": variant, "k": k, "method": method, "metric": "acc",
                                    "correct": bits, "task_hash": "0" * 64})
     return Record.from_json({"schema": SCHEMA, "name": name, "slug": slug(name), "kind": "model", "submitted": "2026-01-01",
-            "ood_icl_version": "0", "suite_version": "1", "task_version": TASK_VERSION, "seed": seed,
-            "seed_sha256": seed_commitment(seed), "private_seed": False,
+            "ood_icl_version": "0", "suite_version": SUITE_VERSION, "task_version": TASK_VERSION, "seed": seed,
+            "seed_sha256": seed_commitment(seed), "private_seed": False, "provenance": "self-reported",
+            "seed_salt": None,
             "sizes": {"difficulty": 2, "episodes": episodes, "queries": queries},
             "model": {"model_name": name, "num_parameters": 1000}, "finetune": None,
-            "chance": chance_rec.chance, "ideal": ideal_rec.ideal, "series": series}, f"{slug(name)}.json")
+            "chance": chance_rec.chance, "ideal": _ideal_of(ideal_rec.ideal, series), "series": series},
+            f"{slug(name)}.json")
+
+
+def _ideal_of(ideal: dict, series: list) -> dict:
+    """The reference's ideal block narrowed to the ks of the series (what build_record writes)."""
+    out: dict = {}
+    for s in series:
+        out.setdefault(s["family"], {}).setdefault(s["variant"], {})[str(s["k"])] = \
+            ideal[s["family"]][s["variant"]][str(s["k"])]
+    return out

@@ -14,7 +14,8 @@ from pathlib import Path
 import jinja2
 
 from ..generators import VARIANTS
-from .columns import COLUMNS, Entry, fmt, notes
+from .columns import COLUMNS, Entry, fmt, notes, seed_label
+from .rederive import lacks
 from .record import Record
 from .stats import Estimate
 
@@ -143,11 +144,18 @@ def _family_section(entries: list[Entry], family: str) -> dict:
     return {"family": family, "chance": f"{chance:.3f}" if chance else "", "plots": plots, "tables": tables}
 
 
-def render_html(entries: list[Entry], refused: list[str]) -> str:
+def _partial(entries: list[Entry]) -> list[dict]:
+    return [{"name": e.record.name, "provenance": seed_label(e.record), "lacks": "; ".join(lacks(e.record))}
+            for e in entries]
+
+
+def render_html(entries: list[Entry], refused: list[str], partial: list[Entry] = ()) -> str:
+    """The page: ranked entries in the sortable table, partial runs apart; plots and family tables show both."""
+    ranked, entries = list(entries), list(entries) + list(partial)
     families = sorted({f for e in entries for f in e.stats.families})
     overview = [plot(f"all families · {variant} (mean)", _curves(entries, lambda e, m, variant=variant: [
         (k, est) for (v, mm, k), est in e.stats.overview.items() if v == variant and mm == m]))
         for variant in _VARIANTS]
     return environment().get_template("index.html").render(
-        g=_GEOMETRY, board_table=_board(entries), overview=overview, gain_table=_gain_table(entries, families),
-        families=families, sections=[_family_section(entries, f) for f in families], refused=refused)
+        g=_GEOMETRY, board_table=_board(ranked), partial=_partial(partial), overview=overview,
+        gain_table=_gain_table(entries, families), families=families, sections=[_family_section(entries, f) for f in families], refused=refused)

@@ -6,7 +6,8 @@ variant serves every k and every method of a record, so differences (ICL - fine-
 the OOD gap) are paired.
 
 - normalised gain, per variant: mean over families of
-  sum_k (acc - chance) / sum_k (ideal - chance), k over the in-context shots (1, 4, 16)
+  sum_k (acc - chance) / sum_k (ideal - chance), k over the in-context shots (1, 4, 16); a family's
+  gain needs all three shots, a variant's gain every family of the suite (``record.board_families``)
 - OOD gap = gain(id) - gain(ood) = surface gap (id - renamed) + rule gap (renamed - ood)
 - pairing, per variant: mean over families of acc(k16) - acc(k16 shuffled); outputs alone:
   acc(k16 shuffled) - chance (the pairing control, ``..._k16_shuffled``)
@@ -25,7 +26,7 @@ import numpy as np
 from ..generators import VARIANTS
 from ..io import sha256
 from ..suite import CONTROL_K, SHOTS
-from .record import Record
+from .record import Record, board_families
 
 BOOTSTRAP = 2000
 _Z = (2.5, 97.5)
@@ -122,8 +123,8 @@ def _gains(st: Stats, point: dict, ideal: dict) -> None:
     by_variant: dict = {}
     for f in st.families:
         for v in VARIANTS:
-            ks = [k for k in SHOTS if (f, v, "icl", k) in point and (f, v, k) in ideal]
-            if not ks:
+            ks = list(SHOTS)  # a gain needs every shot: a run cannot keep only its best k
+            if not all((f, v, "icl", k) in point and (f, v, k) in ideal for k in ks):
                 continue
             c = st.chance[f]
             num = sum(point[(f, v, "icl", k)][0] - c for k in ks)
@@ -137,7 +138,8 @@ def _gains(st: Stats, point: dict, ideal: dict) -> None:
             by_variant.setdefault(v, []).append((g, g_d))
     draws = {}
     for v, items in by_variant.items():
-        if len(items) == len(st.families) and all(math.isfinite(g) for g, _ in items):
+        complete = set(st.families) >= set(board_families()) and len(items) == len(st.families)
+        if complete and all(math.isfinite(g) for g, _ in items):  # a gain needs every family
             value = float(np.mean([g for g, _ in items]))
             draws[v] = np.mean([d for _, d in items], axis=0)
             st.gain[v] = _estimate(value, draws[v])
