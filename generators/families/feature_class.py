@@ -29,7 +29,8 @@ partitions (familiar by design); ood (2^K - 2^|first| - 2^|last| + 2)/2 tables f
 Pairing and ideal: as label_map (see _label_map_bayes): the tuple is uniform over ordered pairs
 with equal label counts on the 16 paired inputs (ood: equal on every key they miss), the ideal
 its Bayes score, Monte Carlo over the unseen paired inputs below k=16 (signatures and keys are
-drawn as the generator draws them; a repeated nonce word, p < 10^-4, is not redrawn).
+drawn as the generator draws them, except that a repeated nonce word, 0.1% of draws at
+difficulty 2, is not redrawn).
 """
 
 from __future__ import annotations
@@ -137,8 +138,8 @@ class FeatureClass(Family):
         # (it must not make a double at the ends), so the key and the signature bits stay uniform.
         n, double = rng.randint(cfg.min_len, cfg.max_len), rng.random() < 0.5
         first, last = rng.choice(cfg.first), rng.choice(cfg.last)
+        start = int(first in _VOWELS)  # the middle alternates consonants and vowels from the first letter
         while True:
-            start = rng.randrange(2)
             mid = [rng.choice(_CONSONANTS if (i + start) % 2 else _VOWELS) for i in range(n - 2)]
             if double:
                 j = rng.randrange(n - 3)
@@ -208,7 +209,8 @@ class FeatureClass(Family):
         views = {"constant": lambda w: 0, "length": len, "length_parity": lambda w: len(w) % 2,
                  "double": lambda w: _base(w)[3], "vowel_count": lambda w: sum(c in _VOWELS for c in w),
                  "vowel_parity": lambda w: sum(c in _VOWELS for c in w) % 2}
-        views.update({f"letter_{i}": (lambda w, i=i: w[i]) for i in (0, 1, 2, 3, -1, -2, -3)})
+        for i in (0, 1, 2, 3, -1, -2, -3):
+            views[f"letter_{i}"] = lambda w, i=i: w[i] if -len(w) <= i < len(w) else ""
         for c in _CONSONANTS + _VOWELS:
             views[f"contains_{c}"] = lambda w, c=c: c in w
             views[f"count_parity_{c}"] = lambda w, c=c: w.count(c) % 2
