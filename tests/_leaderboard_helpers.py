@@ -127,3 +127,49 @@ def _ideal_of(ideal: dict, series: list) -> dict:
         out.setdefault(s["family"], {}).setdefault(s["variant"], {})[str(s["k"])] = \
             ideal[s["family"]][s["variant"]][str(s["k"])]
     return out
+
+
+def verified(tasks: dict, *, seed: int = PRIVATE_SEED, episodes: int = 4, queries: int = 2, kind: str = "icl",
+             model: dict | None = None, rng_seed: int = 0):
+    """A ``Verified`` run built by hand (no lm_eval): ``tasks`` maps task name -> docs (per-doc bits drawn at 0.6)."""
+    from ood_icl.suite import parse_task
+    from ood_icl.verify.result import TaskScores, Verified
+
+    rng = random.Random(rng_seed)
+    out = Verified(Path("hand-made"), kind, seed=seed, sizes={"difficulty": 2, "episodes": episodes, "queries": queries},
+                   model=model or {"model_name": "tiny", "num_parameters": 1000, "model_sha": "abc"})
+    for name, n_docs in tasks.items():
+        t = parse_task(name)
+        bits = [1.0 if rng.random() < 0.6 else 0.0 for _ in range(n_docs)]
+        metric = "exact_match" if t.method == "gen" else "acc"
+        scores = {metric: bits} if t.method == "gen" else {"acc": bits, "acc_norm": bits}
+        out.tasks[name] = TaskScores(name, t.family, t.variant, t.k, t.series, scores, "0" * 64, 3.0)
+    return out
+
+
+def fake_ft_folder(dest: Path, cells, budgets=(0, 4, 16), *, episodes: int = 2, queries: int = 2,
+                   model: str = "tiny", rng_seed: int = 0) -> Path:
+    """A fine-tuning folder in the baseline's exact schema (its own writer), with random log-likelihoods:
+    no model, no training, a few seconds."""
+    from ood_icl.dataset import BuildSpec, rows
+    from ood_icl.finetune.config import FinetuneConfig
+    from ood_icl.finetune.results import write_results
+    from ood_icl.finetune.state import RunState
+    from ood_icl.suite import ft_task_name
+
+    rng = random.Random(rng_seed)
+    config = FinetuneConfig(model=model, cells=tuple(cells), budgets=tuple(budgets), seed=PRIVATE_SEED,
+                            episodes=episodes, queries=queries)
+    state = RunState(dest)
+    state.start(config.record())
+    for family, variant in cells:
+        docs = list(rows(BuildSpec(family, variant, seed=PRIVATE_SEED, episodes=episodes, queries=queries)))
+        for budget in budgets:
+            for episode in range(episodes):
+                mine = [d for d in docs if d["episode"] == episode]
+                responses = [[[-rng.random() * 5, False] for _ in d["choices"]] for d in mine]
+                state.save(ft_task_name(family, variant, budget), episode, {
+                    "unit": [family, variant, episode, budget], "responses": responses,
+                    "train": {"loss_before": 1.0, "loss_after": 0.5} if budget else None})
+    write_results(config, state)
+    return dest

@@ -9,7 +9,7 @@ follows Unicode TR39's recipe (NFD, map each character to its prototype, NFD aga
 built-in table instead of the full ``confusables.txt``: the Cyrillic and Greek letters that look
 like Latin ones, the digits and symbols that look like letters (0/O, 1/l/I/|), a few multi-letter
 look-alikes (rn/m, vv/w, cl/d), and fullwidth forms (folded by NFKC before).  Combining marks are
-dropped, case is folded and every separator (space, ``-``, ``_``, ``/``, ``.``, ``:``) is one.
+dropped, case is folded (so i, I, l, 1 and | are one letter) and every separator (space, ``-``, ``_``, ``/``, ``.``, ``:``) is one.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ _LATIN_LOOKALIKES = {
     # Latin-ish symbols and digits
     "0": "o", "1": "l", "I": "l", "|": "l", "ǀ": "l", "ı": "i", "ȷ": "j", "ℓ": "l", "5": "s", "$": "s",
     "@": "a", "€": "e",
+    "i": "l",  # after case folding 'I' is 'i': i, I, l, 1 and | are one letter here (over-matching is safe)
 }
 _MULTI = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("nn", "m"))
 _SEPARATORS = set(" -_/.:,+~()[]{}'\"`")

@@ -129,11 +129,11 @@ def board(records: list[Record]) -> tuple[list[Record], list[str]]:
         try:
             derived = rederive(record)
         except RecordError as exc:
-            refused.append(f"{record.slug}.json: {exc}")
+            refused.append(f"'{record.slug}.json': {exc}")
             continue
         sk = skeleton(record.name)
         if sk in claimed:
-            refused.append(f"{record.slug}.json: name {record.name!r} looks like {claimed[sk]!r}'s")
+            refused.append(f"'{record.slug}.json': name {record.name!r} looks like {claimed[sk]!r}'s")
             continue
         claimed[sk] = record.name
         shown.append(derived)

@@ -38,7 +38,7 @@ class DocCheck:
             self.problems[code].append(detail)
 
 
-def check_samples(samples: list, docs: list[dict], *, gen: bool, gen_kwargs: dict | None) -> DocCheck:
+def check_samples(samples, docs: list[dict], *, gen: bool, gen_kwargs: dict | None) -> DocCheck:
     metrics = GEN_METRICS if gen else MC_METRICS
     out = DocCheck({m: [None] * len(docs) for m in metrics})
     seen: set[int] = set()
