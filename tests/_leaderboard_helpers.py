@@ -66,9 +66,11 @@ def make_ft_folder(icl_out: Path, dest: Path, budgets=(0, 1, 4)) -> Path:
     from ood_icl.generators import FAMILIES, VARIANTS
 
     src = run_dir(icl_out)
+    (results,) = src.glob("results_*.json")
+    model_name = json.loads(results.read_text())["model_name"]  # the same model as the in-context half
     cells = tuple((f, v) for f in sorted(FAMILIES) for v in VARIANTS
                   if any(src.glob(f"samples_ood_icl_{f}_{v}_k1_2*.jsonl")))
-    config = FinetuneConfig(model="tiny-ft", cells=cells, budgets=tuple(budgets), seed=SMALL["seed"],
+    config = FinetuneConfig(model=model_name, cells=cells, budgets=tuple(budgets), seed=SMALL["seed"],
                             episodes=SMALL["episodes"], queries=SMALL["queries"])
     state = RunState(dest)
     state.start(config.record())

@@ -238,3 +238,31 @@ def test_table_reads_a_fifo_without_hanging(tmp_path):
     os.mkfifo(tmp_path / "results_2026-01-01T00-00-00.json")
     with pytest.raises(DataError, match="not a regular file"):
         load_results(tmp_path)
+
+
+def test_submit_stores_nothing_the_board_would_refuse(tmp_path, capsys):
+    from ood_icl.leaderboard.submit import store
+
+    args = argparse.Namespace(leaderboard=tmp_path / "lb", force=False, no_render=False)
+    bad = synthetic_record("bad chance", families=FAMS).to_json()
+    bad["chance"]["cipher"] = 0.5
+
+    def make(ignored):
+        ignored.append("ood_icl_quick_cipher_ood_k0: 6 docs ...")
+        return Record.from_json(bad, "bad-chance.json")
+
+    assert store("ood-icl submit", args, make) == 1
+    out = capsys.readouterr()
+    assert "IGNORED ood_icl_quick_cipher_ood_k0" in out.out and "not stored: chance.cipher" in out.err
+    assert not (tmp_path / "lb" / "submissions").exists()
+    assert store("ood-icl submit", args, lambda ignored: synthetic_record("fine", families=FAMS)) == 0
+    assert check(tmp_path / "lb") == []
+
+
+def test_references_spanning_fine_tuning_budgets_rederive(tmp_path):
+    folder = tmp_path / "lb"
+    write_record(folder / "submissions", synthetic_record("with ft", families=FAMS, ft_p={4: 0.5, 64: 0.7}))
+    for r in reference_records(families=FAMS, extra_ks=(4, 64), **SIZES):
+        write_record(folder / "submissions", r)
+    build(folder)
+    assert check(folder) == []

@@ -46,7 +46,8 @@ def rederive(record: Record) -> Record:
     for s in record.series:
         if s["family"] not in FAMILIES:
             raise RecordError(f"family {s['family']!r} is not in the suite")
-        ok = (s["method"] == "ft" and s["k"] in FT_BUDGETS) or (s["method"], s["k"]) in allowed
+        ok = ((s["method"] == "ft" or record.kind == "reference") and s["k"] in FT_BUDGETS) \
+            or (s["method"], s["k"]) in allowed  # references also span the fine-tuning budgets
         if s["variant"] not in VARIANTS or not ok:
             raise RecordError(f"series {s['family']}/{s['variant']} {s['method']} k={s['k']}: no such task in the suite")
     try:
