@@ -63,7 +63,7 @@ class FeatureClassConfig:
     def __post_init__(self) -> None:
         for f in ("first", "last"):
             s = getattr(self, f)
-            require(len(set(s)) == len(s) >= 2 and set(s) <= set(_CONSONANTS + _VOWELS), f, s,
+            require(isinstance(s, str) and len(set(s)) == len(s) >= 2 and set(s) <= set(_CONSONANTS + _VOWELS), f, s,
                     "must be >= 2 distinct nonce letters")
         require(not set(self.first) & set(self.last), "last", self.last, "must share no letter with first")
         require_int_range("min_len", self.min_len, 4, 10)
@@ -87,8 +87,8 @@ def _feats(n: int) -> tuple:
 
 
 @lru_cache(maxsize=None)
-def _zinv(variant: str, cfg: FeatureClassConfig) -> tuple:
-    """1/Z for every ordered pair of features: Z = the input mass where the two differ."""
+def _weights(variant: str, cfg: FeatureClassConfig) -> tuple:
+    """The query weight of every ordered pair of features (gold, other) and gold label b."""
     if variant == "id":
         p = [0.0] * 16
         for w in LEXICON:
@@ -99,8 +99,11 @@ def _zinv(variant: str, cfg: FeatureClassConfig) -> tuple:
                 sum(c in _VOWELS for c in cfg.last) / len(cfg.last), 0.5)
         p = [math.prod(m if s >> b & 1 else 1 - m for b, m in enumerate(marg)) for s in range(16)]
     fs = _feats(cfg.n_familiar)
-    z = [[sum(ps for s, ps in enumerate(p) if f[s] != g[s]) for g in fs] for f in fs]
-    return tuple(tuple(1 / v if v else 0.0 for v in row) for row in z)
+
+    def side(f, g, b):  # the mass where f and g differ and f says b
+        return sum(ps for s, ps in enumerate(p) if f[s] == b != g[s])
+    return tuple(tuple(tuple(bayes.query_weight(side(f, g, 0) + side(f, g, 1), side(f, g, b), side(f, g, 1 - b))
+                             for b in (0, 1)) for g in fs) for f in fs)
 
 
 def _one_coordinate(g: int, cfg: FeatureClassConfig) -> bool:
@@ -185,7 +188,7 @@ class FeatureClass(Family):
             scores = bayes.lookup_scores([self._key(x, cfg) for x, _ in demos], bits, self._key(query, cfg),
                                          draw, rng, _DRAWS[variant])
         else:
-            scores = bayes.small_scores(_feats(cfg.n_familiar), _zinv(variant, cfg), [_sig(x) for x, _ in demos],
+            scores = bayes.small_scores(_feats(cfg.n_familiar), _weights(variant, cfg), [_sig(x) for x, _ in demos],
                                         bits, _sig(query), draw, rng, _DRAWS[variant])
         return bayes.by_choice(scores, choices)
 

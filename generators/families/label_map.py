@@ -130,7 +130,7 @@ class LabelMap(Family):
             scores = bayes.lookup_scores(keys, bits, q, draw, rng, _DRAWS[variant])
         else:
             k = cfg.n_categories
-            flat = [[1.0] * k for _ in range(k)]  # Z is 2/K for every pair of categories
+            flat = [[(1.0, 1.0)] * k for _ in range(k)]  # both sides of every pair weigh 1/K
             scores = bayes.small_scores(_singletons(k), flat, keys, bits, q, draw, rng, _DRAWS[variant])
         return bayes.by_choice(scores, choices)
 
