@@ -18,22 +18,22 @@ which they differ) has a key the 16 demos show.
 The ideal's score for bit b at query q after k demos (x_i, gold(x_i)), i < k, is
     E_u[ 1/N(x, u) * sum over ordered pairs (gold, other) valid for (x, u), gold consistent with
          the demos, gold(q) = b != other(q), of 1/Z(gold, other) ]
-where u are the 16-k paired inputs the learner has not seen (drawn as the core draws them), N
-the number of valid ordered pairs (the tuple is uniform over them and the gold is either one
-with probability 1/2, so P(gold, other | x, u) = 1/N), and 1/Z stands for ``query_weight``:
-P(q | pair)/p(q), the query being drawn where the two differ, averaged over its position among
-the episode's 5 queries (the core alternates the first candidate's label from query to
-query).  The expectation over u is Monte Carlo with R draws from an RNG seeded by the item
-(deterministic); everything inside it is exact (lookup: a polynomial in the count balance and
-the two sides of D over groups of keys, cached).  Where the demos decide the answer (every
-consistent gold agrees at q) the score is exact, which is every k=16 query; at k=0 the two
-labels are exactly tied (the gold is uniform in the tuple).  Residual approximations, all below
-the noise of a 1000-episode check: the query draw also avoids the pool and the earlier queries
-(a few words in a category of 27+), and the lookup sums run over all 2^K tables, not only the
-allowed ones (the excluded familiar tables are < 0.3% of them).  Checked: the exact parts against brute-force enumeration over all
-pairs (K=6); the Monte Carlo against 10-20x more draws on 40-60 episodes at k=1 and 4 (argmax
-the same on 96-100% of the queries, only at near-ties: normalised scores within 0.02, accuracy
-within 1 pp).
+where u are the 16-k paired inputs the learner has not seen (drawn as the core draws them), N the
+number of valid ordered pairs (the tuple is uniform over them and the gold is either one with
+probability 1/2, so P(gold, other | x, u) = 1/N), and 1/Z stands for ``query_weight``: P(q |
+pair)/p(q), the query being drawn where the two differ, averaged over its position among the
+episode's 5 queries (the core alternates the first candidate's label from query to query).  The
+expectation over u is Monte Carlo with R draws from an RNG seeded by the item (deterministic);
+everything inside it is exact (lookup: a polynomial in the count balance and the two sides of D
+over groups of keys, cached).  Where the demos decide the answer (every consistent gold agrees at
+q) the score is exact, which is every k=16 query; at k=0 the two labels are exactly tied (the gold
+is uniform in the tuple).  Residual approximations, all below the noise of a 1000-episode check:
+the query draw also avoids the pool and the earlier queries (a few words in a category of 27+),
+and the lookup sums run over all 2^K tables, not only the allowed ones (the excluded familiar
+tables are < 0.3% of them).  Checked: the exact parts against brute-force enumeration over all
+pairs (K=6); the Monte Carlo against 10-20x more draws on 40-60 episodes at k=1 and 4 (argmax the
+same on 96-100% of the queries, only at near-ties: normalised scores within 0.02, accuracy within
+1 pp).
 """
 
 from __future__ import annotations
