@@ -148,13 +148,33 @@ def render(family_name: str, reps: list[VariantReport]) -> str:
     return "\n".join(lines)
 
 
+def copy_baseline(family_name: str, *, seed: int = 1, episodes: int = 200, k: int = PAIRED_K) -> tuple[str, dict]:
+    """The family's copy baseline: the learner with the best mean accuracy at k over its renamed and ood
+    tasks on the development seed; returns it and every learner's mean."""
+    fam = get_family(family_name)
+    cfg = fam.config(2)
+    means = {name: 0.0 for name in LEARNERS}
+    for variant in ("renamed", "ood"):
+        eps = list(distinct_episodes(fam, variant, cfg, seed=seed, n_episodes=episodes, n_queries=5, pool_size=k))
+        for name, fn in LEARNERS.items():
+            accs = [expected_accuracy(fn([(d.input, d.output) for d in ep.demos[:k]], q.input, q.choices), q.label)
+                    for ep in eps for q in ep.queries]
+            means[name] += sum(accs) / len(accs) / 2
+    return max(sorted(means), key=lambda n: means[n]), means
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m ood_icl.generators.check", description=__doc__)
     p.add_argument("family")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--episodes", type=int, default=300)
     p.add_argument("--variants", default=",".join(VARIANTS))
+    p.add_argument("--copy-baseline", action="store_true", help="only choose the family's copy baseline (k=16)")
     args = p.parse_args(argv)
+    if args.copy_baseline:
+        best, means = copy_baseline(args.family, seed=args.seed, episodes=args.episodes)
+        print(f"{args.family}: {best}  " + ", ".join(f"{n} {m:.3f}" for n, m in sorted(means.items(), key=lambda kv: -kv[1])))
+        return 0
     reps = [check_variant(args.family, v, seed=args.seed, episodes=args.episodes)
             for v in args.variants.split(",")]
     print(render(args.family, reps))

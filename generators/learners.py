@@ -207,7 +207,16 @@ PAIRING_FREE: dict[str, Learner] = {
 
 LEARNERS: dict[str, Learner] = {**PAIRED, **PAIRING_FREE}
 
-COPY_BASELINES: dict[str, str] = {}
+COPY_BASELINES: dict[str, str] = {
+    "affine": "numeric_nearest_neighbour",
+    "base_arith": "numeric_nearest_neighbour",
+    "feature_class": "nearest_neighbour",
+    "grid_1d": "nearest_neighbour",
+    "label_map": "nearest_neighbour",
+    "list_fn": "slot_cooccurrence",
+    "regular_lang": "nearest_neighbour",
+    "sequence": "numeric_nearest_neighbour",
+}
 """family -> the one shallow learner shown beside chance and the ideal as its copy baseline: the best
-of LEARNERS at k=16 on the family's ood and renamed tasks, development seed 1 (docs/validity.md
-gives the command that chose them)."""
+of LEARNERS at k=16 on the family's renamed and ood tasks, development seed 1, 100 episodes each:
+``python -m ood_icl.generators.check FAMILY --copy-baseline --episodes 100 --seed 1``."""
