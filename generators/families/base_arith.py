@@ -5,10 +5,12 @@ The input is two operands written as w-digit decimals; the answer is ``a op b`` 
 the rule's base, each digit as the rule's symbol for it.  op is one of add (a+b), sub (a-b) and
 rsub (b-a).  A rule is (op, base, symbols).
 - ``id``: base 10 with the digits themselves ('47 38 -> 85' / '09' / '91'); three rules.
-- ``renamed``: the same three decimal rules with the ten digits renamed to ten fixed consonants
-  by a per-episode bijection ('47 38 -> kd'): 3 * 10! rules.
-- ``ood``: base B (7 or 9, cfg.ood_base) with its B digits renamed to B fixed consonants by a
-  per-episode bijection, operands below B^w (shown in decimal): 3 * B! rules.
+- ``renamed``: the same three decimal rules with the ten digit symbols permuted by a per-episode
+  bijection, never the identity ('47 38 -> 21' when 8 is written 2 and 5 is written 1).
+- ``ood``: base B (7 or 9, cfg.ood_base) written with the symbols 0..B-1 permuted by a per-episode
+  bijection, never the identity; operands below B^w (shown in decimal).
+The nonce symbols are digits with new meanings, so answers tokenise alike in every variant (one
+token per digit for SmolLM2; letters took 1.6 tokens for two where digits take 3).
 
 Familiar rules and the exclusion.  Familiar: decimal, octal, hexadecimal and binary arithmetic
 (add, sub, rsub, product, copying an operand, each also with its digits reversed), Roman numerals
@@ -25,18 +27,18 @@ Pairing design (``matched_outputs = False``).  Equal output multisets on the 16 
 are impossible: two symbol maps give the same multiset only if a digit permutation maps the 16
 sums onto themselves, which random sums do not allow.  Instead outputs alone are exactly
 uninformative in distribution: operands are uniform below M, so ``a op b mod M`` is uniform and
-independent across inputs for every op; every candidate's output is a uniform w-letter string
-over the same fixed letters, whatever its op and map, and the gold's outputs say nothing about
+independent across inputs for every op; every candidate's output is a uniform w-symbol string
+over the same fixed symbols, whatever its op and map, and the gold's outputs say nothing about
 which choice is its answer (old design: bases and letter sets differed between candidates, so
 the letters used and the output length named the base).  The register drops the carry because a
-full sum's leading digit is skewed (the letter for 1 would lead most 3-digit outputs).
+full sum's leading digit is skewed (the symbol for 1 would lead most 3-digit outputs).
 
 Ideal: the tuple is three i.i.d. prior draws (id: the three ops in random order), accepted when
 they differ on the paired inputs, and the query is uniform among the inputs where all differ.
 So P(choice i gold) is proportional to N_D(c_i) / N_0(c_i): N_D(c) counts (op, map) pairs that
 fit the demos and write the query as c, N_0(c) the same without demos (the distractors are prior
 draws that must produce the other choices); each count is a sum over ops of (S - K - u)!, K the
-digits the demos fix and u the new digits c fixes (S symbols).  Residual: the acceptance and
+digits the demos fix and u the new digits c fixes (S symbols), less the excluded identity map.  Residual: the acceptance and
 the query's probability 1/|D| (D the inputs where all candidates differ, 97-100% of them) vary
 by a few percent between tuples; they are treated as constants.  ``posterior_predictive`` (N_D
 alone) is the rejected simpler ideal, listed in ``competitors()``.
@@ -52,7 +54,6 @@ from functools import lru_cache
 from .._config import require, require_int_range
 from ..core import Family, item_rng, normalise
 
-_LETTERS = "kdtgmpbzvfhl"  # output symbols of renamed and ood: consonants, never English words
 _DIGITS = "0123456789abcdef"
 _OPS = ("add", "sub", "rsub")
 _FAMILIAR_BASES = (2, 8, 10, 16)
@@ -92,7 +93,10 @@ class BaseArith(Family):
         if variant == "id":
             return op, 10, _DIGITS[:10]
         base = 10 if variant == "renamed" else cfg.ood_base
-        return op, base, "".join(rng.sample(_LETTERS[:base], base))
+        while True:  # a bijection of the digits; never the identity (that is the id rule / plain base B)
+            symbols = "".join(rng.sample(_DIGITS[:base], base))
+            if symbols != _DIGITS[:base]:
+                return op, base, symbols
 
     def sample_tuple(self, rng, variant, cfg, paired):
         if variant == "id":  # the three ops in random order: an exchangeable draw
@@ -189,22 +193,28 @@ def _counts(variant: str, cfg: BaseArithConfig, demos: tuple, query, choices: tu
     for op in _OPS:
         ds = _digits(_compute(op, query[0], query[1], base ** query[2]), base, query[2])
         if fixed is not None:  # id: the symbols are the digits; each op is one rule
-            ok = all(y == "".join(fixed[d] for d in _digits(_compute(op, a, b, base ** w), base, w))
-                     for (a, b, w), y in demos)
+            ok = all(y == _plain(op, base, x) for x, y in demos)
             for i, c in enumerate(choices):
                 hit = c == "".join(fixed[d] for d in ds)
                 prior[i] += hit
                 post[i] += hit and ok
             continue
         fit = _fit(op, base, demos)
+        plain = "".join(_DIGITS[d] for d in ds)  # the identity map, outside the prior
+        plain_fits = all(y == _plain(op, base, x) for x, y in demos)
         for i, c in enumerate(choices):
             u0 = _new_digits(({}, {}), ds, c)
             if u0 is not None:
-                prior[i] += math.factorial(base - u0)
+                prior[i] += math.factorial(base - u0) - (c == plain)
             u = _new_digits(fit, ds, c) if fit is not None else None
             if u is not None:
-                post[i] += math.factorial(base - len(fit[0]) - u)
+                post[i] += math.factorial(base - len(fit[0]) - u) - (c == plain and plain_fits)
     return post, prior
+
+
+def _plain(op: str, base: int, x) -> str:
+    a, b, w = x
+    return "".join(_DIGITS[d] for d in _digits(_compute(op, a, b, base ** w), base, w))
 
 
 def _posterior_predictive(variant, cfg, demos, query, choices) -> list[float]:
