@@ -69,14 +69,48 @@ metric_list:
 """
 
 
+# The chat twin of the generation tasks: one instruction line above the same demonstrations,
+# the reply's first non-empty line (stripped) against the gold output.  Valid with and without
+# --apply_chat_template; the route for chat and API models (docs/chat.md).
+_CHAT = """\
+include: _template_yaml
+output_type: generate_until
+doc_to_text: !function utils.doc_to_text_chat
+doc_to_target: answer
+generation_kwargs:
+  until: ["\\n\\n"]
+  do_sample: false
+  max_gen_toks: 32
+filter_list:
+  - name: first_line
+    filter:
+      - function: regex
+        regex_pattern: '\\S(?:.*\\S)?'
+        fallback: ""
+      - function: take_first
+metric_list:
+  - metric: exact_match
+    aggregation: mean
+    higher_is_better: true
+"""
+
+CHAT_GROUP = f"{SUITE_GROUP}_chat"
+CHAT_SUFFIX = "_chat"
+
+
+def chat_task_name(family: str, variant: str, k: int) -> str:
+    """``ood_icl_<family>_<variant>_k<k>_chat``: the chat twin of the in-context task."""
+    return task_name(family, variant, k) + CHAT_SUFFIX
+
+
 def _metadata(episodes: int) -> str:
     return _METADATA.format(version=TASK_VERSION, seed=PUBLISHED_SEED, episodes=episodes)
 
 
 def _leaf(template: str, family: str, variant: str, k: int, gen: bool = False, quick: bool = False,
-          control: str = "") -> str:
+          control: str = "", name: str = "") -> str:
     extra = f", control: {control}" if control else ""
-    return (f"include: {template}\ntask: {task_name(family, variant, k, gen, quick, control)}\n"
+    return (f"include: {template}\ntask: {name or task_name(family, variant, k, gen, quick, control)}\n"
             f"dataset_kwargs: {{family: {family}, variant: {variant}, k: {k}{extra}}}\n")
 
 
@@ -96,6 +130,7 @@ def render_all() -> dict[str, str]:
     files = {"_template_yaml": _TEMPLATE,
              "_mc_yaml": _MC + _metadata(EPISODES["suite"]),
              "_gen_yaml": _GEN + _metadata(EPISODES["suite"]),
+             "_chat_yaml": _CHAT + _metadata(EPISODES["suite"]),
              "_k0_yaml": "include: _mc_yaml\n" + _metadata(EPISODES["k0"]),
              "_quick_yaml": "include: _mc_yaml\n" + _metadata(EPISODES["quick"])}
     fams = sorted(FAMILIES)
@@ -105,6 +140,8 @@ def render_all() -> dict[str, str]:
             for k in SHOTS:
                 files[f"{task_name(fam, variant, k)}.yaml"] = _leaf("_mc_yaml", fam, variant, k)
                 files[f"{task_name(fam, variant, k, True)}.yaml"] = _leaf("_gen_yaml", fam, variant, k, True)
+                files[f"{chat_task_name(fam, variant, k)}.yaml"] = _leaf(
+                    "_chat_yaml", fam, variant, k, name=chat_task_name(fam, variant, k))
             for k in QUICK_SHOTS:
                 files[f"{task_name(fam, variant, k, quick=True)}.yaml"] = _leaf("_quick_yaml", fam, variant, k,
                                                                                quick=True)
@@ -125,6 +162,8 @@ def render_all() -> dict[str, str]:
     files[_file(GEN_GROUP)] = _group(
         GEN_GROUP, [task_name(f, v, k, True) for f in fams for v in VARIANTS for k in SHOTS],
         metric="exact_match")
+    files[_file(CHAT_GROUP)] = _group(
+        CHAT_GROUP, [chat_task_name(f, v, k) for f in fams for v in VARIANTS for k in SHOTS], metric="exact_match")
     return {name: _HEADER + text for name, text in files.items()}
 
 
