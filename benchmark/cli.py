@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also measure prompt and answer lengths in tokens (e.g. $(ood-icl model))")
 
     sub.add_parser("model", help="convert the default model once; print its folder")
+    sub.add_parser("eval", help="lm_eval's own CLI with the hf-prefix backend registered: ood-icl eval <lm_eval args>")
     sub.add_parser("tasks-dir", help="print the folder of the lm-eval task YAMLs (for --include_path)")
 
     table = sub.add_parser("table", help="print an lm_eval run beside chance and the ideal learner")
@@ -80,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    raw = list(sys.argv[1:] if argv is None else argv)
+    if raw[:1] == ["eval"]:  # everything after `eval` belongs to lm_eval, unparsed
+        from .harness.prefix import main as lm_eval_main
+        lm_eval_main(raw[1:])
+        return 0
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
