@@ -74,3 +74,18 @@ def test_a_chat_server_scores_through_lm_eval(tmp_path):
                           capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "first_line" in proc.stdout and "exact_match" in proc.stdout
+
+
+def test_verify_chat_rescores_a_logged_sample_and_refuses_a_forged_one():
+    import json
+
+    from ood_icl.verify.chat import first_line, is_chat_task, prompt_holds_doc, score_chat_sample
+
+    doc = load("cipher", "id", 4, episodes=1)["test"][0]
+    prompt = [json.dumps([{"role": "user", "content": doc_to_text_chat(doc)}])]  # as local-chat-completions logs it
+    reply = f" {doc['answer']}\nThat is the rule."
+    sample = {"filter": "first_line", "resps": [[reply]], "filtered_resps": [first_line(reply)], "target": doc["answer"]}
+    assert is_chat_task(chat_task_name("cipher", "id", 4)) and prompt_holds_doc(prompt, doc)
+    assert score_chat_sample(sample, doc) == (None, {"exact_match": 1.0})
+    assert score_chat_sample(dict(sample, filtered_resps=[doc["answer"] + "x"]), doc)[0]
+    assert score_chat_sample(dict(sample, filter="none"), doc)[0]
