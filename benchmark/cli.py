@@ -18,6 +18,7 @@ from .generators import FAMILIES, VARIANTS
 from .harness.report import comparison_table, results_table
 from .harness.taskgen import tasks_dir
 from .leaderboard import cli as leaderboard_cli
+from . import publish
 from .leaderboard import rescore, submit
 from .leaderboard.derive import build_record, reference_records
 from .leaderboard.summary import summary_table
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify_cli.configure_parser(sub.add_parser("verify", help="check an lm_eval output folder against the regenerated data"))
     submit.configure_parser(sub.add_parser("submit", help="verify a run and store its leaderboard record"))
     leaderboard_cli.configure_parser(sub.add_parser("leaderboard", help="rebuild leaderboard/README.md and index.html"))
+    publish.configure_parser(sub.add_parser("publish", help="upload the dataset folder to the Hugging Face Hub as a dataset repo"))
     rescore.configure_parser(sub.add_parser(
         "rescore", help="maintainers: seal a record on a secret seed (commit); publish it later with --reveal"))
     return parser
@@ -158,7 +160,8 @@ def _table(args) -> int:
 
 _COMMANDS = {"generate": _generate, "validity": _validity, "model": _model, "tasks-dir": _tasks_dir, "table": _table,
              "finetune": finetune_cli.run, "verify": verify_cli.run, "submit": submit.run,
-             "leaderboard": leaderboard_cli.run, "rescore": rescore.run}
+             "leaderboard": leaderboard_cli.run, "rescore": rescore.run,
+             "publish": publish.run}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -209,13 +209,17 @@ LEARNERS: dict[str, Learner] = {**PAIRED, **PAIRING_FREE}
 
 COPY_BASELINES: dict[str, str] = {
     "affine": "numeric_nearest_neighbour",
+    "assoc_recall": "aligned_token_lookup",
     "base_arith": "numeric_nearest_neighbour",
+    "cipher": "aligned_char_lookup",
     "feature_class": "nearest_neighbour",
     "grid_1d": "nearest_neighbour",
     "label_map": "nearest_neighbour",
     "list_fn": "slot_cooccurrence",
     "regular_lang": "nearest_neighbour",
     "sequence": "numeric_nearest_neighbour",
+    "string_edit": "nearest_neighbour",
+    "word_order": "nearest_neighbour",
 }
 """family -> the one shallow learner shown beside chance and the ideal as its copy baseline: the best
 of LEARNERS at k=16 on the family's renamed and ood tasks, development seed 1, 100 episodes each:

@@ -24,8 +24,8 @@ def test_a_report_covers_every_k_and_every_learner():
 
 def test_failures_flag_a_leaky_an_unlearnable_and_a_familiar_task():
     rep = check_variant(FAST, "ood", seed=1, episodes=12)
-    leaky = dataclasses.replace(rep, ideal=dict(rep.ideal, **{0: (0.9, 0.01)}))
-    hard = dataclasses.replace(rep, ideal=dict(rep.ideal, **{16: (0.6, 0.01)}))
+    leaky = dataclasses.replace(rep, ideal={**rep.ideal, 0: (0.9, 0.01)})
+    hard = dataclasses.replace(rep, ideal={**rep.ideal, 16: (0.6, 0.01)})
     outputs = dataclasses.replace(rep, control=dict(rep.control, majority_output=(0.9, 0.01)))
     beaten = dataclasses.replace(rep, learners={**rep.learners, 4: dict(rep.learners[4], nearest_output=(1.0, 0.001))})
     familiar = dataclasses.replace(rep, familiar_share=0.1)
