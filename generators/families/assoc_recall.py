@@ -60,7 +60,7 @@ from .._config import require, require_int_range, require_min_max
 from ..core import Family, RetryTuple, item_rng
 
 # Keys and values are capitalised name fragments that SmolLM2 reads as one token (like a country
-# or a capital), none of them a word, a name or a place by itself; the two lists are disjoint.
+# or a capital), none of them an id country or value; the two lists are disjoint.
 _KEYS = tuple("Bagh Belf Bhag Brah Cauc Chel Cind Corb Dund Euch Faul Ferg Giov Glou Gond Hask".split())
 _VALUES = tuple("""Aene Alab Amaz Anab Azer Balk Bant Beng Berm Bism Bour Bras Bren Bris Buch Burk
     Ches Chey Coul Cumm Cura Dere Duch Eure Ferm Flem Fors Garc Gaut Gret Guin Hels Hend Herc Hert
@@ -93,7 +93,6 @@ class AssocRecallConfig:
         require_min_max(self, "min_keys", "max_keys")
         inputs = sum(math.perm(self.n_keys, n) for n in range(self.min_keys, self.max_keys + 1))
         require(inputs >= 140, "n_keys", self.n_keys, "too few key lists for a 128-demo pool plus queries")
-
 
 
 class AssocRecall(Family):
