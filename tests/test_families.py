@@ -19,6 +19,7 @@ from ood_icl.generators.learners import PAIRING_FREE, expected_accuracy
 
 CASES = [(f, v) for f in sorted(FAMILIES) for v in VARIANTS]
 VALIDITY_EPISODES = 200
+IDEAL_EPISODES = 60  # the Bayes ideal is slow in some families (regular_lang ~0.2 s a call at k=0); 1,000 run in `ood-icl validity`
 VALIDITY_QUERIES = 5
 SEED = 11
 
@@ -35,7 +36,7 @@ def _ideal_by_episode(family: str, variant: str, k: int) -> list[float]:
     fam = get_family(family)
     cfg = fam.config(2)
     per_episode = []
-    for ep in _episodes(family, variant):
+    for ep in _episodes(family, variant)[:IDEAL_EPISODES]:
         demos = [(x, d.output) for x, d in zip(ep.raw_demo_inputs[:k], ep.demos[:k])]
         accs = [ideal_accuracy(fam.ideal(variant, cfg, demos, x, q.choices), q.label)
                 for x, q in zip(ep.raw_query_inputs, ep.queries)]
@@ -232,7 +233,12 @@ def test_no_ood_rule_is_a_familiar_rule_renamed(family):
     assert not [f for f in found if f[1]], found[:3]
 
 
-@pytest.mark.parametrize("family", sorted(FAMILIES))
+# Renaming both sides of a one-to-one relation leaves a uniformly random table, distributed as an
+# ood table (assoc_recall's docstring): nothing familiar is left for the checker to find.
+RENAMED_NOT_RECOGNISABLE = {"assoc_recall"}
+
+
+@pytest.mark.parametrize("family", sorted(set(FAMILIES) - RENAMED_NOT_RECOGNISABLE))
 def test_the_novelty_checker_recognises_renamed_familiar_rules(family):
     """The checker is not vacuous: it finds the familiar rule behind most renamed episodes."""
     fam = get_family(family)
