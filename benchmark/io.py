@@ -19,6 +19,10 @@ from pathlib import Path
 MAX_JSON_BYTES = 64 * 1024 * 1024
 MAX_JSONL_BYTES = 64 * 1024 * 1024
 MAX_LINE_BYTES = 8 * 1024 * 1024
+MAX_JSONL_LINES = 20_000
+"""Objects per JSON-lines file: a task logs at most 10,000 docs (verify.checks.MAX_DOCS_PER_TASK).
+Counted on the bytes before any line is parsed, so a file of tiny objects (``{}`` is 3 bytes of
+text, ~64 of memory) is refused at the size of the file, not 20x it."""
 
 
 class DataError(ValueError):
@@ -100,8 +104,9 @@ def parse_json(text: str, where: str):
         raise DataError("invalid-json", f"{where}: {str(exc).splitlines()[0][:120]}") from None
 
 
-def read_bytes(path: Path, limit: int) -> bytes:
-    """The bytes of a regular file, refusing symlinks, special files and anything over ``limit``."""
+def read_bytes(path: Path, limit: int) -> bytearray:
+    """The bytes of a regular file, refusing symlinks, special files and anything over ``limit``
+    (checked on the file's size before a byte is read)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
@@ -114,16 +119,20 @@ def read_bytes(path: Path, limit: int) -> bytes:
             raise DataError("not-a-file", f"{path.name}: not a regular file")
         if info.st_size > limit:
             raise DataError("too-large", f"{path.name}: {info.st_size} bytes, limit {limit}")
-        chunks, size = [], 0
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
+        buf = bytearray(info.st_size)  # one buffer of the file's size: memory 1x the file, never 2x
+        view, size = memoryview(buf), 0
+        while size < len(buf):
+            n = os.readv(fd, [view[size:]])
+            if n == 0:  # shrank while we read
+                del view
+                del buf[size:]
                 break
-            size += len(chunk)
-            if size > limit:  # grew while we read
-                raise DataError("too-large", f"{path.name}: over {limit} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+            size += n
+        else:
+            del view
+        if os.read(fd, 1):  # grew while we read
+            raise DataError("too-large", f"{path.name}: changed while read (over {info.st_size} bytes)")
+        return buf
     finally:
         os.close(fd)
 
@@ -140,15 +149,34 @@ def read_json(path: Path, limit: int = MAX_JSON_BYTES):
     return parse_json(read_text(Path(path), limit), Path(path).name)
 
 
-def read_jsonl(path: Path, limit: int = MAX_JSONL_BYTES) -> list:
-    """A JSON-lines file (lm-eval's samples), bounded per file and per line, strict per line."""
+def read_jsonl(path: Path, limit: int = MAX_JSONL_BYTES, max_lines: int = MAX_JSONL_LINES) -> list:
+    """A JSON-lines file (lm-eval's samples) as a list: ``iter_jsonl``'s objects, all kept."""
+    return list(iter_jsonl(path, limit, max_lines))
+
+
+def iter_jsonl(path: Path, limit: int = MAX_JSONL_BYTES, max_lines: int = MAX_JSONL_LINES):
+    """The objects of a JSON-lines file, one at a time: bounded per file, per line and in lines,
+    strict per line; DataError (raised while iterating) on the first problem.
+
+    Memory: the file's bytes once (one buffer), then one line at a time; the line count is checked
+    on the bytes before any line is parsed.  A consumer that keeps only what it needs of each object
+    (``verify.docs.check_samples``) reads a file in about 1x its size.
+    """
     path = Path(path)
-    lines = read_text(path, limit).split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    out = []
-    for number, line in enumerate(lines, 1):
-        if len(line) > MAX_LINE_BYTES:
+    data = read_bytes(path, limit)
+    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    if n_lines > max_lines:
+        raise DataError("too-large", f"{path.name}: {n_lines} lines, limit {max_lines}")
+    start, number = 0, 0
+    while start < len(data):
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        number += 1
+        if end - start > MAX_LINE_BYTES:
             raise DataError("too-large", f"{path.name}:{number}: line over {MAX_LINE_BYTES} bytes")
-        out.append(parse_json(line, f"{path.name}:{number}"))
-    return out
+        try:
+            line = data[start:end].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataError("invalid-json", f"{path.name}:{number}: not UTF-8 ({exc.reason})") from None
+        start = end + 1
+        yield parse_json(line, f"{path.name}:{number}")

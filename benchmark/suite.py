@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .generators import VARIANTS
+from .generators import PAIRED_K, VARIANTS
 
 PUBLISHED_SEED = 2026
 """The seed of the published dataset and the lm-eval tasks' default."""
-TASK_VERSION = 2.0
+TASK_VERSION = 3.0
 """Bumped whenever any change can move a score (generators, prompt, choices, metrics)."""
 SHOTS = (1, 4, 16)
 """The in-context shots of the default suite (``ood_icl``)."""
@@ -35,16 +35,22 @@ DEFAULT_POOL = 16
 """Demonstrations per episode: enough for the largest shot."""
 DEFAULT_DIFFICULTY = 2
 OFFICIAL_SIZES = {"difficulty": DEFAULT_DIFFICULTY, "episodes": DEFAULT_EPISODES, "queries": DEFAULT_QUERIES}
-CONTROLS: tuple[str, ...] = ()
-"""Control tasks at the largest shot, ``..._k16_<control>`` (none yet)."""
+CONTROLS: tuple[str, ...] = ("shuffled",)
+"""Control tasks at the largest shot, ``..._k16_<control>``: ``shuffled`` is the pairing control
+(the k=16 docs with the demos' outputs deranged among the demos; generators.control_permutation)."""
+CONTROL_K = PAIRED_K
+"""The shot of the control tasks: the demos the generators' pairing constraint covers."""
 
 PREFIX = "ood_icl"
 SUITE_GROUP = PREFIX
 K0_GROUP = f"{PREFIX}_k0"
 QUICK_GROUP = f"{PREFIX}_quick"
 GEN_GROUP = f"{PREFIX}_gen"
+CONTROLS_GROUP = f"{PREFIX}_controls"
 METHODS = ("icl", "gen", "ft")
 """How a leaf task scores: multiple choice in context, generation in context, fine-tuned."""
+SERIES = METHODS + CONTROLS
+"""What a record's series is: a method, or a control (multiple choice in context, demos altered)."""
 
 
 def family_group(family: str) -> str:
@@ -71,6 +77,11 @@ class TaskName:
     quick: bool = False
     control: str = ""
 
+    @property
+    def series(self) -> str:
+        """The record series this task feeds: its control if it has one, else its method."""
+        return self.control or self.method
+
     def __str__(self) -> str:
         if self.method == "ft":
             return f"{PREFIX}_{self.family}_{self.variant}_ft{self.k}"
@@ -78,9 +89,10 @@ class TaskName:
                 + (f"_{self.control}" if self.control else "") + ("_gen" if self.method == "gen" else ""))
 
 
-def task_name(family: str, variant: str, k: int, gen: bool = False, quick: bool = False) -> str:
-    """The in-context leaf task (``gen``: its generation twin; ``quick``: the demo group's copy)."""
-    return str(TaskName(family, variant, k, "gen" if gen else "icl", quick))
+def task_name(family: str, variant: str, k: int, gen: bool = False, quick: bool = False, control: str = "") -> str:
+    """The in-context leaf task (``gen``: its generation twin; ``quick``: the demo group's copy;
+    ``control``: one of CONTROLS, at k = CONTROL_K)."""
+    return str(TaskName(family, variant, k, "gen" if gen else "icl", quick, control))
 
 
 def ft_task_name(family: str, variant: str, budget: int) -> str:

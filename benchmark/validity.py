@@ -1,107 +1,118 @@
 """``ood-icl validity``: can every task be solved from its demonstrations, and only from them?
 
-For every family x variant x k: chance, the ideal learner's accuracy with a 95% bootstrap
-interval over episodes, every demo-blind heuristic's accuracy, the rule space (log10) and
-rule collisions among the episodes.
+For every family x variant (the figures are generators.check's, with episode-level standard
+errors): the ideal learner at k = 0, 1, 4, 16; the best shallow competitor at each k and whether
+any beats the ideal; the copy baseline; the pairing control (every learner on the k=16 demos
+with their outputs deranged); the demo-blind heuristics; the share of ood episodes whose rule
+is a familiar one renamed; distinct behaviours; and the prompt and answer lengths, in
+characters and, with ``--tokenizer``, in tokens (the three variants of a family within 15%).
 """
 
 from __future__ import annotations
 
 import json
-import random
-from collections import Counter
-from dataclasses import asdict, dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
 from pathlib import Path
 
-from .dataset import BuildSpec, episodes
-from .generators import FAMILIES, HEURISTICS, VARIANTS, get_family
-from .ideal import episode_ideal
+from .generators import FAMILIES, VARIANTS
+from .generators.check import VariantReport, check_variant, failures
+from .generators.learners import COPY_BASELINES, PAIRING_FREE
 from .io import write_atomic
-from .suite import K0, SHOTS
 
-VALIDITY_SHOTS = (K0, *SHOTS)
-
-
-@dataclass(frozen=True)
-class Cell:
-    family: str
-    variant: str
-    k: int
-    chance: float
-    ideal: float
-    ideal_lo: float
-    ideal_hi: float
-    heuristics: dict
-    log10_rules: float
-    collisions: int
-    episodes: int
-    queries: int
+LENGTH_TOL = 0.15
 
 
-def bootstrap_ci(per_episode: list[float], *, reps: int = 1000, seed: int = 0) -> tuple[float, float]:
-    """95% percentile interval of the mean, resampling whole episodes."""
-    rng = random.Random(seed)
-    n = len(per_episode)
-    means = sorted(sum(rng.choices(per_episode, k=n)) / n for _ in range(reps))
-    return means[int(0.025 * reps)], means[int(0.975 * reps) - 1]
+def _one(job: tuple) -> tuple[str, VariantReport]:
+    family, variant, seed, episodes, queries, difficulty = job
+    return family, check_variant(family, variant, seed=seed, episodes=episodes, queries=queries,
+                                 difficulty=difficulty)
 
 
-def evaluate(spec: BuildSpec, shots=VALIDITY_SHOTS) -> list[Cell]:
-    fam = get_family(spec.family)
-    cfg = fam.config(spec.difficulty, **spec.overrides)
-    eps = list(episodes(spec))
-    queries = [q for ep in eps for q in ep.queries]
-    chance = 1 / fam.n_choices
-    blind = {name: sum(h(q.input, q.choices) == q.label for q in queries) / len(queries)
-             for name, h in HEURISTICS.items()}
-    collisions = sum(c - 1 for c in Counter(ep.rule_key for ep in eps).values())
-    cells = []
-    for k in shots:
-        per_episode = [episode_ideal(fam, spec.variant, cfg, ep, k) for ep in eps]
-        lo, hi = bootstrap_ci(per_episode)
-        cells.append(Cell(spec.family, spec.variant, k, chance, sum(per_episode) / len(per_episode), lo, hi,
-                          blind, fam.log10_rule_space(spec.variant, cfg), collisions, len(eps), len(queries)))
-    return cells
+def evaluate(families: list[str], *, seed: int, episodes: int, queries: int, difficulty: int,
+             jobs: int = 1) -> dict[str, list[VariantReport]]:
+    """family -> its variants' reports (in VARIANTS order); ``jobs`` processes."""
+    work = [(f, v, seed, episodes, queries, difficulty) for f in families for v in VARIANTS]
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs) as pool:
+            done = list(pool.map(_one, work))
+    else:
+        done = [_one(w) for w in work]
+    out: dict[str, list[VariantReport]] = {}
+    for family, rep in done:
+        out.setdefault(family, []).append(rep)
+    return out
 
 
-def check(cells: list[Cell], *, k0_tol: float = 0.03, k16_min: float = 0.95, blind_tol: float = 0.05) -> list[str]:
-    """The validity rules; returns the violations."""
+def token_lengths(reports: dict[str, list[VariantReport]], tokenizer_path: str, *, seed: int,
+                  difficulty: int, n: int = 50) -> dict[tuple[str, str], tuple[float, float]]:
+    """(family, variant) -> mean tokens of the k=16 prompt and of the gold answer (first n episodes)."""
+    from transformers import AutoTokenizer
+
+    from .dataset import BuildSpec, rows
+    from .generators import render_prompt
+
+    tok = AutoTokenizer.from_pretrained(tokenizer_path)
+    out = {}
+    for family in reports:
+        for variant in VARIANTS:
+            rs = list(rows(BuildSpec(family, variant, seed=seed, difficulty=difficulty, episodes=n)))
+            prompts = [len(tok(render_prompt(r["demos"][:16], r["query"]))["input_ids"]) for r in rs]
+            answers = [len(tok(" " + r["answer"], add_special_tokens=False)["input_ids"]) for r in rs]
+            out[(family, variant)] = (sum(prompts) / len(prompts), sum(answers) / len(answers))
+    return out
+
+
+def length_failures(lengths: dict[tuple[str, str], tuple[float, float]]) -> list[str]:
     bad = []
-    for c in cells:
-        name = f"{c.family}_{c.variant} k={c.k}"
-        if c.k == 0 and abs(c.ideal - c.chance) > k0_tol:
-            bad.append(f"{name}: ideal {c.ideal:.3f} is not within {k0_tol} of chance {c.chance:.3f}")
-        if c.k == 16 and c.ideal < k16_min:
-            bad.append(f"{name}: ideal {c.ideal:.3f} < {k16_min}")
-        for h, acc in c.heuristics.items():
-            if c.k == 0 and abs(acc - c.chance) > blind_tol:
-                bad.append(f"{name}: heuristic {h} scores {acc:.3f} vs chance {c.chance:.3f}")
+    for family in sorted({f for f, _ in lengths}):
+        for i, what in enumerate(("prompt", "answer")):
+            vals = {v: lengths[(family, v)][i] for v in VARIANTS}
+            ref = vals["ood"]
+            for v, x in vals.items():
+                if abs(x - ref) > LENGTH_TOL * ref:
+                    bad.append(f"{family}_{v}: {what} {x:.1f} tokens vs ood {ref:.1f} (> {LENGTH_TOL:.0%} apart)")
     return bad
 
 
-def markdown(cells: list[Cell]) -> str:
-    names = list(HEURISTICS)
-    head = ("| task | k | chance | ideal [95% CI] | log10 rules | collisions | worst heuristic |\n"
-            "|---|---|---|---|---|---|---|")
+def markdown(reports: dict[str, list[VariantReport]], lengths: dict | None = None) -> str:
+    head = ("| task | chance | ideal k=0 / 1 / 4 / 16 | best competitor k=1 / 4 / 16 | copy baseline k=16 "
+            "| control: best pairing-free | familiar share | log10 behaviours | prompt / answer |\n"
+            "|---|---|---|---|---|---|---|---|---|")
     lines = [head]
-    for c in cells:
-        worst = max(names, key=lambda n: abs(c.heuristics[n] - c.chance))
-        lines.append(f"| {c.family}_{c.variant} | {c.k} | {c.chance:.3f} | {c.ideal:.3f} "
-                     f"[{c.ideal_lo:.3f}, {c.ideal_hi:.3f}] | {c.log10_rules:.1f} | {c.collisions} "
-                     f"| {worst} {c.heuristics[worst]:.3f} |")
+    for family, reps in reports.items():
+        for r in reps:
+            ideal = " / ".join(f"{r.ideal[k][0]:.3f}" for k in (0, 1, 4, 16))
+            best = " / ".join("{} {:.3f}".format(*_best(r, k)) for k in (1, 4, 16))
+            copy = r.learners[16].get(COPY_BASELINES.get(family, ""), (float("nan"),))[0]
+            name, (m, se) = max(((n, r.control[n]) for n in PAIRING_FREE), key=lambda kv: abs(kv[1][0] - r.chance))
+            size = (f"{lengths[(family, r.variant)][0]:.0f} / {lengths[(family, r.variant)][1]:.1f} tok"
+                    if lengths else f"{r.prompt_chars:.0f} / {r.answer_chars:.1f} ch")
+            lines.append(f"| {family}_{r.variant} | {r.chance:.3f} | {ideal} | {best} | "
+                         f"{COPY_BASELINES.get(family, '-')} {copy:.3f} | {name} {m:.3f} ± {1.96 * se:.3f} | "
+                         f"{r.familiar_share:.3f} | {r.log10_behaviours:.1f} | {size} |")
     return "\n".join(lines)
 
 
-def run_validity(specs: list[BuildSpec], out: Path | None) -> tuple[str, list[str]]:
-    cells = [c for spec in specs for c in evaluate(spec)]
-    text = markdown(cells)
+def _best(r: VariantReport, k: int) -> tuple[str, float]:
+    name, (m, _) = max(r.learners[k].items(), key=lambda kv: kv[1][0])
+    return name, m
+
+
+def run_validity(families: list[str] | None, *, seed: int, episodes: int, queries: int, difficulty: int,
+                 out: Path | None, jobs: int = 1, tokenizer: str | None = None) -> tuple[str, list[str]]:
+    reports = evaluate(families or sorted(FAMILIES), seed=seed, episodes=episodes, queries=queries,
+                       difficulty=difficulty, jobs=jobs)
+    lengths = token_lengths(reports, tokenizer, seed=seed, difficulty=difficulty) if tokenizer else None
+    text = markdown(reports, lengths)
+    problems = [f"{f}: {b}" for f, reps in reports.items() for r in reps for b in failures(r)]
+    problems += length_failures(lengths) if lengths else []
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         write_atomic(out / "validity.md", text + "\n")
-        write_atomic(out / "validity.json", json.dumps([asdict(c) for c in cells], indent=1) + "\n")
-    return text, check(cells)
-
-
-def all_specs(seed: int, difficulty: int, episodes_: int, queries: int, families=None) -> list[BuildSpec]:
-    return [BuildSpec(f, v, seed=seed, difficulty=difficulty, episodes=episodes_, queries=queries)
-            for f in (families or sorted(FAMILIES)) for v in VARIANTS]
+        blob = {"seed": seed, "episodes": episodes, "queries": queries, "difficulty": difficulty,
+                "reports": {f: [asdict(r) for r in reps] for f, reps in reports.items()},
+                "tokens": {f"{f}_{v}": list(x) for (f, v), x in (lengths or {}).items()},
+                "problems": problems}
+        write_atomic(out / "validity.json", json.dumps(blob, indent=1) + "\n")
+    return text, problems

@@ -7,14 +7,16 @@
 (4, 2)
 """
 
-from .core import (DIFFICULTIES, SUITE_VERSION, VARIANTS, Demo, Episode, Family, GenerationError,
-                   Query, build_episode, ideal_accuracy, item_rng)
+from .core import (DIFFICULTIES, PAIRED_K, SUITE_VERSION, VARIANTS, Demo, Episode, Family, GenerationError,
+                   Query, RetryTuple, ideal_accuracy, item_rng, normalise)
+from .episodes import build_episode, control_permutation, derangement, distinct_episodes, shuffled_demos
 from .prompts import render_prompt
 from .heuristics import HEURISTICS
 from .registry import FAMILIES, UnknownNameError, did_you_mean, get_family
 
 __all__ = [
-    "DIFFICULTIES", "FAMILIES", "HEURISTICS", "SUITE_VERSION", "VARIANTS", "Demo", "Episode", "Family",
-    "GenerationError", "Query", "UnknownNameError", "build_episode", "did_you_mean", "get_family",
-    "ideal_accuracy", "item_rng", "render_prompt",
+    "DIFFICULTIES", "FAMILIES", "HEURISTICS", "PAIRED_K", "SUITE_VERSION", "VARIANTS", "Demo", "Episode",
+    "Family", "GenerationError", "Query", "RetryTuple", "UnknownNameError", "build_episode",
+    "control_permutation", "derangement", "did_you_mean", "distinct_episodes", "get_family",
+    "ideal_accuracy", "item_rng", "normalise", "render_prompt", "shuffled_demos",
 ]

@@ -66,9 +66,11 @@ def make_ft_folder(icl_out: Path, dest: Path, budgets=(0, 1, 4)) -> Path:
     from ood_icl.generators import FAMILIES, VARIANTS
 
     src = run_dir(icl_out)
+    (results,) = src.glob("results_*.json")
+    model_name = json.loads(results.read_text())["model_name"]  # the same model as the in-context half
     cells = tuple((f, v) for f in sorted(FAMILIES) for v in VARIANTS
                   if any(src.glob(f"samples_ood_icl_{f}_{v}_k1_2*.jsonl")))
-    config = FinetuneConfig(model="tiny-ft", cells=cells, budgets=tuple(budgets), seed=SMALL["seed"],
+    config = FinetuneConfig(model=model_name, cells=cells, budgets=tuple(budgets), seed=SMALL["seed"],
                             episodes=SMALL["episodes"], queries=SMALL["queries"])
     state = RunState(dest)
     state.start(config.record())
@@ -90,18 +92,20 @@ def make_ft_folder(icl_out: Path, dest: Path, budgets=(0, 1, 4)) -> Path:
 def synthetic_record(name: str, *, seed: int = PRIVATE_SEED, episodes: int = 4, queries: int = 2,
                      icl_p: dict | None = None, ft_p: dict | None = None, families=None, rng_seed: int = 0):
     """A model record with random per-doc correctness at given accuracies (per k), no lm_eval needed."""
+    from ood_icl.generators import SUITE_VERSION, VARIANTS
     from ood_icl.leaderboard.derive import reference_records
     from ood_icl.leaderboard.record import SCHEMA, Record, seed_commitment, slug
     from ood_icl.suite import TASK_VERSION
 
     icl_p = icl_p or {0: 0.3, 1: 0.5, 4: 0.7, 16: 0.9}
     ft_p = ft_p or {}
-    ideal_rec, chance_rec = reference_records(seed=seed, episodes=episodes, queries=queries,
-                                              extra_ks=tuple(ft_p), families=families)
+    refs = {r.slug: r for r in reference_records(seed=seed, episodes=episodes, queries=queries,
+                                                 extra_ks=tuple(ft_p), families=families)}
+    ideal_rec, chance_rec = refs["reference-ideal"], refs["reference-chance"]
     rng = random.Random(rng_seed)
     series = []
     for fam in sorted(chance_rec.chance):
-        for variant in ("ood", "id"):
+        for variant in VARIANTS:
             for method, table in (("icl", icl_p), ("ft", ft_p)):
                 for k, p in table.items():
                     bits = "".join("1" if rng.random() < p else "0" for _ in range(episodes * queries))
@@ -109,8 +113,65 @@ def synthetic_record(name: str, *, seed: int = PRIVATE_SEED, episodes: int = 4, 
                                    "family": fam, "variant": variant, "k": k, "method": method, "metric": "acc",
                                    "correct": bits, "task_hash": "0" * 64})
     return Record.from_json({"schema": SCHEMA, "name": name, "slug": slug(name), "kind": "model", "submitted": "2026-01-01",
-            "ood_icl_version": "0", "suite_version": "1", "task_version": TASK_VERSION, "seed": seed,
-            "seed_sha256": seed_commitment(seed), "private_seed": False,
+            "ood_icl_version": "0", "suite_version": SUITE_VERSION, "task_version": TASK_VERSION, "seed": seed,
+            "seed_sha256": seed_commitment(seed), "private_seed": False, "provenance": "self-reported",
+            "seed_salt": None,
             "sizes": {"difficulty": 2, "episodes": episodes, "queries": queries},
             "model": {"model_name": name, "num_parameters": 1000}, "finetune": None,
-            "chance": chance_rec.chance, "ideal": ideal_rec.ideal, "series": series}, f"{slug(name)}.json")
+            "chance": chance_rec.chance, "ideal": _ideal_of(ideal_rec.ideal, series), "series": series},
+            f"{slug(name)}.json")
+
+
+def _ideal_of(ideal: dict, series: list) -> dict:
+    """The reference's ideal block narrowed to the ks of the series (what build_record writes)."""
+    out: dict = {}
+    for s in series:
+        out.setdefault(s["family"], {}).setdefault(s["variant"], {})[str(s["k"])] = \
+            ideal[s["family"]][s["variant"]][str(s["k"])]
+    return out
+
+
+def verified(tasks: dict, *, seed: int = PRIVATE_SEED, episodes: int = 4, queries: int = 2, kind: str = "icl",
+             model: dict | None = None, rng_seed: int = 0):
+    """A ``Verified`` run built by hand (no lm_eval): ``tasks`` maps task name -> docs (per-doc bits drawn at 0.6)."""
+    from ood_icl.suite import parse_task
+    from ood_icl.verify.result import TaskScores, Verified
+
+    rng = random.Random(rng_seed)
+    out = Verified(Path("hand-made"), kind, seed=seed, sizes={"difficulty": 2, "episodes": episodes, "queries": queries},
+                   model=model or {"model_name": "tiny", "num_parameters": 1000, "model_sha": "abc"})
+    for name, n_docs in tasks.items():
+        t = parse_task(name)
+        bits = [1.0 if rng.random() < 0.6 else 0.0 for _ in range(n_docs)]
+        metric = "exact_match" if t.method == "gen" else "acc"
+        scores = {metric: bits} if t.method == "gen" else {"acc": bits, "acc_norm": bits}
+        out.tasks[name] = TaskScores(name, t.family, t.variant, t.k, t.series, scores, "0" * 64, 3.0)
+    return out
+
+
+def fake_ft_folder(dest: Path, cells, budgets=(0, 4, 16), *, episodes: int = 2, queries: int = 2,
+                   model: str = "tiny", rng_seed: int = 0) -> Path:
+    """A fine-tuning folder in the baseline's exact schema (its own writer), with random log-likelihoods:
+    no model, no training, a few seconds."""
+    from ood_icl.dataset import BuildSpec, rows
+    from ood_icl.finetune.config import FinetuneConfig
+    from ood_icl.finetune.results import write_results
+    from ood_icl.finetune.state import RunState
+    from ood_icl.suite import ft_task_name
+
+    rng = random.Random(rng_seed)
+    config = FinetuneConfig(model=model, cells=tuple(cells), budgets=tuple(budgets), seed=PRIVATE_SEED,
+                            episodes=episodes, queries=queries)
+    state = RunState(dest)
+    state.start(config.record())
+    for family, variant in cells:
+        docs = list(rows(BuildSpec(family, variant, seed=PRIVATE_SEED, episodes=episodes, queries=queries)))
+        for budget in budgets:
+            for episode in range(episodes):
+                mine = [d for d in docs if d["episode"] == episode]
+                responses = [[[-rng.random() * 5, False] for _ in d["choices"]] for d in mine]
+                state.save(ft_task_name(family, variant, budget), episode, {
+                    "unit": [family, variant, episode, budget], "responses": responses,
+                    "train": {"loss_before": 1.0, "loss_after": 0.5} if budget else None})
+    write_results(config, state)
+    return dest

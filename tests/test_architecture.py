@@ -20,7 +20,7 @@ STAGES = (
     ("ood_icl.generators",),
     ("ood_icl._args", "ood_icl.io", "ood_icl"),  # leaf utilities: import nothing of ours
     ("ood_icl.suite",),
-    ("ood_icl.dataset", "ood_icl.model"),
+    ("ood_icl.dataset", "ood_icl.model", "ood_icl.publish"),
     ("ood_icl.ideal", "ood_icl.validity"),
     ("ood_icl.harness", "ood_icl.task_yaml"),
     ("ood_icl.finetune",),

@@ -53,7 +53,7 @@ def test_generate_records_seed_and_command(tmp_path):
     assert main(["generate", "--out", str(out), "--seed", "3", "--families", "label_map",
                  "--episodes", "2", "--quiet"]) == 0
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["seed"] == 3 and set(manifest["configs"]) == {"label_map_ood", "label_map_id"}
+    assert manifest["seed"] == 3 and set(manifest["configs"]) == {"label_map_ood", "label_map_renamed", "label_map_id"}
     assert "--seed 3" in manifest["command"]
 
 

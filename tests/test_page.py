@@ -21,11 +21,13 @@ import pytest
 from _leaderboard_helpers import synthetic_record
 from ood_icl.leaderboard.build import build
 from ood_icl.leaderboard.derive import reference_records
-from ood_icl.leaderboard.record import write_record
+from ood_icl.leaderboard import record as record_module
+from ood_icl.leaderboard.record import Record, seed_commitment, write_record
 
 FAMS = ["cipher", "label_map", "list_fn"]
 SCREENSHOT = Path("/tmp/ood_icl_leaderboard.png")
 NAMES = ["alpha-7B", "<b>beta</b> & co", "gamma"]
+SEALED, PARTIAL, SALT = "delta (rescored)", "epsilon partial", "ab" * 16
 
 
 def _chromium() -> str:
@@ -40,17 +42,32 @@ def _chromium() -> str:
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory) -> Path:
+    """Three self-reported entries ("gamma" rescored and revealed), one sealed rescored entry, a partial
+    run and the references; a complete record here covers FAMS."""
     board = tmp_path_factory.mktemp("board")
-    for i, name in enumerate(NAMES):
-        rec = synthetic_record(name, families=FAMS, rng_seed=i, episodes=6,
-                               icl_p={0: 0.3, 1: 0.4 + 0.1 * i, 4: 0.5 + 0.1 * i, 16: 0.6 + 0.1 * i},
-                               ft_p={} if i == 2 else {1: 0.3, 4: 0.4, 16: 0.5, 64: 0.7})
-        rec = replace(rec, model=dict(rec.model, num_parameters=[7e9, 1.5e8, 3e5][i]))
-        write_record(board / "submissions", rec)
-    for rec in reference_records(seed=4242, episodes=6, queries=2, families=FAMS, extra_ks=(64,)):
-        write_record(board / "submissions", rec)
-    build(board)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(record_module, "FAMILIES", {f: None for f in FAMS})
+        for i, name in enumerate(NAMES):
+            rec = synthetic_record(name, families=FAMS, rng_seed=i, episodes=6,
+                                   icl_p={0: 0.3, 1: 0.4 + 0.1 * i, 4: 0.5 + 0.1 * i, 16: 0.6 + 0.1 * i},
+                                   ft_p={} if i == 2 else {1: 0.3, 4: 0.4, 16: 0.5, 64: 0.7})
+            rec = replace(rec, model=dict(rec.model, num_parameters=[7e9, 1.5e8, 3e5][i]))
+            if i == 2:  # rescored by the maintainers, seed revealed
+                rec = replace(rec, provenance="rescored", seed_salt=SALT, seed_sha256=seed_commitment(rec.seed, SALT))
+            write_record(board / "submissions", rec)
+        write_record(board / "submissions", _sealed(synthetic_record(SEALED, families=FAMS, rng_seed=3, episodes=6)))
+        write_record(board / "submissions", synthetic_record(PARTIAL, families=FAMS[:1], episodes=6))
+        for rec in reference_records(seed=4242, episodes=6, queries=2, families=FAMS, extra_ks=(64,)):
+            write_record(board / "submissions", rec)
+        build(board)
     return board / "index.html"
+
+
+def _sealed(rec):
+    data = dict(rec.to_json(), provenance="rescored", seed=None, private_seed=True, ideal={},
+                seed_sha256=seed_commitment(rec.seed, SALT),
+                series=[{k: v for k, v in s.items() if k != "task_hash"} for s in rec.series])
+    return Record.from_json(data, f"{rec.slug}.json")
 
 
 def _browser(url: str, *args: str, tmp: Path) -> str:
@@ -111,9 +128,13 @@ def test_table_renders_every_entry_and_the_plots_load(page, tmp_path):
     assert d.body.get("data-ready") == "1"
     assert d.svgs >= 2 + 2 * len(FAMS) and int(d.body["data-plots-rendered"]) == d.svgs
     names = [row[0][1] for row in d.rows]
-    assert len(d.rows) == len(NAMES) + 2
-    for name in NAMES + ["Ideal learner", "Chance"]:
+    assert len(d.rows) == len(NAMES) + 3  # + the sealed entry and the references; the partial run apart
+    for name in NAMES + [SEALED, "Ideal learner", "Chance"]:
         assert any(n.startswith(name) for n in names), (name, names)
+    provenance = {row[0][1].split("<")[0][:5]: row[-1][1] for row in d.rows}
+    assert provenance["alpha"] == "self-reported, seed 4242" and provenance["gamma"] == "rescored, seed 4242 revealed"
+    assert provenance["delta"] == "rescored, seed sealed"
+    assert PARTIAL not in names and PARTIAL in page.read_text()
     assert d.table["data-sorted-by"] == "gain_ood:desc"
 
 

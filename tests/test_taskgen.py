@@ -8,7 +8,7 @@ import yaml
 
 from ood_icl.generators import FAMILIES, VARIANTS
 from ood_icl.harness.taskgen import render_all, stale
-from ood_icl.suite import SHOTS, task_name
+from ood_icl.suite import CONTROL_K, SHOTS, task_name
 
 TASK_DIR = Path(__file__).resolve().parent.parent / "task_yaml"
 
@@ -34,3 +34,28 @@ def test_main_group_excludes_k0_and_generation():
         members += yaml.safe_load(files[f"_ood_icl_{fam}.yaml"])["task"]
     assert not [m for m in members if m.endswith("_k0") or m.endswith("_gen")]
     assert len(members) == len(FAMILIES) * len(VARIANTS) * len(SHOTS)
+
+
+def test_the_control_group_has_a_shuffled_k16_task_per_family_and_variant_outside_the_suite():
+    files = render_all()
+    members = yaml.safe_load(files["_ood_icl_controls.yaml"])["task"]
+    assert sorted(members) == sorted(task_name(f, v, CONTROL_K, control="shuffled") for f in FAMILIES for v in VARIANTS)
+    leaf = yaml.safe_load(files[f"{members[0]}.yaml"])
+    assert leaf["dataset_kwargs"]["control"] == "shuffled" and leaf["dataset_kwargs"]["k"] == CONTROL_K
+    suite = [m for fam in FAMILIES for m in yaml.safe_load(files[f"_ood_icl_{fam}.yaml"])["task"]]
+    assert not set(members) & set(suite)
+
+
+def test_the_control_docs_derange_the_outputs_and_keep_inputs_query_and_choices():
+    from ood_icl.harness.tasks import load
+
+    plain = load("label_map", "ood", CONTROL_K, episodes=2)["test"].to_list()
+    shuffled = load("label_map", "ood", CONTROL_K, episodes=2, control="shuffled")["test"].to_list()
+    for a, b in zip(plain, shuffled):
+        assert (a["query"], a["choices"], a["label"]) == (b["query"], b["choices"], b["label"])
+        assert [d["input"] for d in a["demos"]] == [d["input"] for d in b["demos"]]
+        assert sorted(d["output"] for d in a["demos"]) == sorted(d["output"] for d in b["demos"])
+    by_episode = {}
+    for row in shuffled:
+        by_episode.setdefault(row["episode"], []).append(tuple(d["output"] for d in row["demos"]))
+    assert all(len(set(v)) == 1 for v in by_episode.values()), "one derangement per episode: a shared prefix"

@@ -1,4 +1,4 @@
-"""`ood-icl validity` on a small sample, and its rules catching a leaky task."""
+"""`ood-icl validity` on a small sample, and its rules catching a leaky or unlearnable task."""
 
 from __future__ import annotations
 
@@ -6,34 +6,41 @@ import dataclasses
 import json
 
 from ood_icl.cli import main
-from ood_icl.dataset import BuildSpec
-from ood_icl.validity import VALIDITY_SHOTS as SHOTS
-from ood_icl.validity import Cell, check, evaluate
+from ood_icl.generators import VARIANTS
+from ood_icl.generators.check import SHOTS, check_variant, failures
+from ood_icl.generators.learners import PAIRING_FREE
+
+FAST = "label_map"
 
 
-def test_cells_cover_every_k_with_intervals():
-    cells = evaluate(BuildSpec("cipher", "ood", seed=1, episodes=20))
-    assert [c.k for c in cells] == list(SHOTS)
-    for c in cells:
-        assert c.ideal_lo <= c.ideal <= c.ideal_hi
-        assert c.queries == 100 and c.episodes == 20
-    assert cells[0].log10_rules > 6
+def test_a_report_covers_every_k_and_every_learner():
+    rep = check_variant(FAST, "ood", seed=1, episodes=12)
+    assert set(rep.ideal) == set(SHOTS) and rep.episodes == 12
+    assert set(PAIRING_FREE) <= set(rep.control)
+    for k in SHOTS:
+        assert set(PAIRING_FREE) <= set(rep.learners[k])
+    assert 0 <= rep.familiar_share <= 1 and rep.log10_behaviours > 0
 
 
-def test_check_flags_a_leaky_or_unlearnable_task():
-    cell = evaluate(BuildSpec("label_map", "ood", seed=1, episodes=10), shots=(0,))[0]
-    leaky = dataclasses.replace(cell, ideal=0.9)
-    blind = dataclasses.replace(cell, heuristics=dict(cell.heuristics, first=0.8))
-    hard = dataclasses.replace(cell, k=16, ideal=0.6)
-    assert check([leaky]) and check([blind]) and check([hard])
-    assert "heuristic first" in check([blind])[0]
+def test_failures_flag_a_leaky_an_unlearnable_and_a_familiar_task():
+    rep = check_variant(FAST, "ood", seed=1, episodes=12)
+    leaky = dataclasses.replace(rep, ideal={**rep.ideal, 0: (0.9, 0.01)})
+    hard = dataclasses.replace(rep, ideal={**rep.ideal, 16: (0.6, 0.01)})
+    outputs = dataclasses.replace(rep, control=dict(rep.control, majority_output=(0.9, 0.01)))
+    beaten = dataclasses.replace(rep, learners={**rep.learners, 4: dict(rep.learners[4], nearest_output=(1.0, 0.001))})
+    familiar = dataclasses.replace(rep, familiar_share=0.1)
+    assert any("k=0" in f for f in failures(leaky))
+    assert any("k=16" in f for f in failures(hard))
+    assert any("majority_output" in f for f in failures(outputs))
+    assert any("beats the ideal" in f for f in failures(beaten))
+    assert any("familiar" in f for f in failures(familiar))
 
 
 def test_cli_writes_markdown_and_json(tmp_path, capsys):
-    code = main(["validity", "--episodes", "30", "--families", "cipher", "--out", str(tmp_path)])
+    code = main(["validity", "--episodes", "12", "--families", FAST, "--out", str(tmp_path)])
     out = capsys.readouterr().out
-    assert "| cipher_ood | 16 |" in out
-    rows = json.loads((tmp_path / "validity.json").read_text())
-    assert {(r["variant"], r["k"]) for r in rows} == {(v, k) for v in ("ood", "id") for k in SHOTS}
-    problems = check([Cell(**r) for r in rows])
-    assert code == (1 if problems else 0)
+    for v in VARIANTS:
+        assert f"| {FAST}_{v} |" in out
+    blob = json.loads((tmp_path / "validity.json").read_text())
+    assert [r["variant"] for r in blob["reports"][FAST]] == list(VARIANTS)
+    assert code == (1 if blob["problems"] else 0)

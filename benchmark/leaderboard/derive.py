@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from .. import __version__
 from ..dataset import BuildSpec
 from ..generators import FAMILIES, SUITE_VERSION, VARIANTS, GenerationError
-from ..ideal import chance, ideal_by_episode
+from ..ideal import chance, copy_by_episode, ideal_by_episode
 from ..suite import (DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, K0, PUBLISHED_SEED, SHOTS,
-                     TASK_VERSION, task_name)
+                     TASK_VERSION, parse_task, task_name)
 from ..verify.result import Verified
-from .record import Record, seed_commitment, slug
+from .record import FT_BUDGETS, Record, seed_commitment, slug
 
-REFERENCE_NAMES = {"ideal": "Ideal learner", "chance": "Chance"}
+REFERENCE_NAMES = {"ideal": "Ideal learner", "copy": "Copy baseline", "chance": "Chance"}
 
 
 def ideal_block(seed: int, sizes: dict, ks_by_cell: dict) -> dict:
@@ -21,20 +22,48 @@ def ideal_block(seed: int, sizes: dict, ks_by_cell: dict) -> dict:
     out: dict = {}
     for (family, variant), ks in sorted(ks_by_cell.items()):
         for k in sorted(ks):
-            spec = BuildSpec(family, variant, seed=seed, difficulty=sizes["difficulty"],
-                             episodes=sizes["episodes"], queries=sizes["queries"], pool=max(DEFAULT_POOL, k))
-            try:
-                values = [round(x, 6) for x in ideal_by_episode(spec, k)]
-            except GenerationError:
-                values = None  # the input space is too small for a pool of k
-            out.setdefault(family, {}).setdefault(variant, {})[str(k)] = values
+            values = _ideal_values(family, variant, seed, sizes["difficulty"], sizes["episodes"], sizes["queries"], k)
+            out.setdefault(family, {}).setdefault(variant, {})[str(k)] = None if values is None else list(values)
     return out
 
 
-def verified_series(v: Verified) -> list[dict]:
-    """The record's series of a verified run: per task, the correct bits of its docs in order."""
-    out = []
-    for name, t in sorted(v.tasks.items()):
+@lru_cache(maxsize=8192)
+def _ideal_values(family: str, variant: str, seed: int, difficulty: int, episodes: int, queries: int,
+                  k: int) -> tuple | None:
+    """One cell's per-episode ideal accuracy, computed once per process (every record of a seed shares it)."""
+    spec = BuildSpec(family, variant, seed=seed, difficulty=difficulty, episodes=episodes, queries=queries,
+                     pool=max(DEFAULT_POOL, k))
+    try:
+        return tuple(round(x, 6) for x in ideal_by_episode(spec, k))
+    except GenerationError:
+        return None  # the input space is too small for a pool of k
+
+
+def verified_series(v: Verified, ignored: list[str] | None = None) -> list[dict]:
+    """The record's series of a verified run: per task, the correct bits of its docs in order.
+
+    A record compares tasks of one size (the run's episodes x queries) and holds one series per
+    family x variant x k x method; any other task the run holds (the k0 floor's 100 episodes, the
+    quick group's copies beside the suite's tasks, budgets outside ``FT_BUDGETS``) is left out, with its
+    reason appended to ``ignored``.
+    """
+    ignored = [] if ignored is None else ignored
+    n = v.sizes.get("episodes", 0) * v.sizes.get("queries", 0) if v.sizes else 0
+    out, kept = [], {}
+    order = sorted(v.tasks.items(), key=lambda item: (bool(getattr(parse_task(item[0]), "quick", False)), item[0]))
+    for name, t in order:
+        key = (t.family, t.variant, t.k, t.method)
+        size = len(next(iter(t.scores.values()), []))
+        if size != n:
+            ignored.append(f"{name}: {size} docs, the run's tasks have {n} (a record compares tasks of one size)")
+            continue
+        if t.method == "ft" and t.k not in FT_BUDGETS:
+            ignored.append(f"{name}: budget {t.k} is not one the board shows ({', '.join(map(str, FT_BUDGETS))})")
+            continue
+        if key in kept:
+            ignored.append(f"{name}: the same family, variant and k as {kept[key]}")
+            continue
+        kept[key] = name
         metric = "exact_match" if t.method == "gen" else "acc"
         item = {"task": name, "family": t.family, "variant": t.variant, "k": t.k, "method": t.method,
                 "metric": metric, "correct": _bits(t.scores[metric]), "task_hash": t.task_hash}
@@ -48,22 +77,33 @@ def _bits(values: list) -> str:
     return "".join("1" if x == 1.0 else "0" for x in values)
 
 
-def build_record(name: str, icl: Verified, ft: Verified | None = None, *, private_seed: bool = False) -> Record:
-    """The record of a verified submission (and its fine-tuning baseline)."""
+def build_record(name: str, icl: Verified, ft: Verified | None = None, *, salt: str | None = None,
+                 ignored: list[str] | None = None) -> Record:
+    """The record of a verified submission (and its fine-tuning baseline).
+
+    Self-reported (the run's seed in the open) unless ``salt`` is given: then a maintainers'
+    rescoring, whose seed is sealed (only ``sha256(seed, salt)`` is kept, and nothing that depends on
+    the seed: no ideal learner, no task hashes) until revealed (``rescore``).
+    Tasks the record cannot hold are left out, their reasons appended to ``ignored``.
+    """
     if not icl.ok or (ft is not None and not ft.ok):
         raise ValueError("only verified submissions make records")
-    series = verified_series(icl) + (verified_series(ft) if ft else [])
+    series = verified_series(icl, ignored) + (verified_series(ft, ignored) if ft else [])
+    if not series:
+        raise ValueError("the run holds no task a record can keep: " + "; ".join((ignored or [])[:3]))
+    if salt:  # sealed: nothing that fingerprints the seed (task hashes, the ideal per episode) is kept
+        series = [{k: v for k, v in s.items() if k != "task_hash"} for s in series]
     ks: dict = {}
     for s in series:
         ks.setdefault((s["family"], s["variant"]), set()).add(s["k"])
     return Record(
         name=name, slug=slug(name), kind="model", submitted=date.today().isoformat(), ood_icl_version=__version__,
         suite_version=SUITE_VERSION, task_version=TASK_VERSION,
-        seed=None if private_seed else icl.seed, seed_sha256=seed_commitment(icl.seed),
-        private_seed=private_seed, sizes=dict(icl.sizes),
+        seed=None if salt else icl.seed, seed_sha256=seed_commitment(icl.seed, salt),
+        private_seed=bool(salt), provenance="rescored" if salt else "self-reported", sizes=dict(icl.sizes),
         model=icl.model, finetune=({"model": ft.model, "method": ft.method} if ft else None),
         chance={f: chance(f) for f in sorted({s["family"] for s in series})},
-        ideal=ideal_block(icl.seed, icl.sizes, ks), series=series)
+        ideal={} if salt else ideal_block(icl.seed, icl.sizes, ks), series=series)
 
 
 def reference_records(*, seed: int = PUBLISHED_SEED, episodes: int = DEFAULT_EPISODES,
@@ -80,15 +120,27 @@ def reference_records(*, seed: int = PUBLISHED_SEED, episodes: int = DEFAULT_EPI
         for f in families:
             for v in VARIANTS:
                 for k in ks:
-                    values = ideal[f][v][str(k)] if kind == "ideal" else [chance(f)] * episodes
+                    values = _reference_values(kind, ideal, seed, sizes, f, v, k)
                     if values is not None:
                         series.append({"task": task_name(f, v, k), "family": f, "variant": v, "k": k,
                                        "method": "icl", "metric": "acc", "per_episode": values})
+        if not series:
+            continue  # no family here has this reference (e.g. no copy baseline)
         records.append(Record(
             name=title, slug=f"reference-{kind}", kind="reference", submitted=date.today().isoformat(),
             ood_icl_version=__version__, suite_version=SUITE_VERSION, task_version=TASK_VERSION, seed=seed,
-            seed_sha256=seed_commitment(seed), private_seed=False, sizes=sizes, model={}, finetune=None,
+            seed_sha256=seed_commitment(seed), private_seed=False, provenance="reference", sizes=sizes,
+            model={}, finetune=None,
             chance={f: chance(f) for f in families}, ideal=ideal, series=series))
     return records
 
 
+def _reference_values(kind: str, ideal: dict, seed: int, sizes: dict, family: str, variant: str, k: int):
+    if kind == "ideal":
+        return ideal[family][variant][str(k)]
+    if kind == "copy":
+        spec = BuildSpec(family, variant, seed=seed, difficulty=sizes["difficulty"], episodes=sizes["episodes"],
+                         queries=sizes["queries"])
+        values = copy_by_episode(spec, k)
+        return None if values is None else [round(x, 6) for x in values]
+    return [chance(family)] * sizes["episodes"]

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import jinja2
 
-from .columns import COLUMNS, Entry, fmt, notes
+from ..generators import VARIANTS
+from .columns import COLUMNS, Entry, fmt, notes, seed_label
+from .rederive import lacks
 from .record import Record
 from .stats import Estimate
 
@@ -24,8 +26,9 @@ _L, _R, _T, _B = 42, 14, 22, 36
 _GEOMETRY = {"w": _W, "h": _H, "l": _L, "t": _T, "right": _W - _R, "bottom": _H - _B, "tick_x": _L - 4,
              "tick_y": _H - _B + 14, "title_x": f"{_W / 2:.0f}", "mid_x": f"{(_L + _W - _R) / 2:.0f}",
              "label_y": _H - 6, "mid_y": f"{(_T + _H - _B) / 2:.0f}"}
-_VARIANTS = ("ood", "id")
-_METHOD_LABELS = {"icl": "in-context", "ft": "fine-tuned", "gen": "generation (EM)"}
+_VARIANTS = VARIANTS
+_METHOD_LABELS = {"icl": "in-context", "shuffled": "in-context, outputs deranged (control)", "ft": "fine-tuned",
+                  "gen": "generation (EM)"}
 
 
 def environment() -> jinja2.Environment:
@@ -141,11 +144,18 @@ def _family_section(entries: list[Entry], family: str) -> dict:
     return {"family": family, "chance": f"{chance:.3f}" if chance else "", "plots": plots, "tables": tables}
 
 
-def render_html(entries: list[Entry], refused: list[str]) -> str:
+def _partial(entries: list[Entry]) -> list[dict]:
+    return [{"name": e.record.name, "provenance": seed_label(e.record), "lacks": "; ".join(lacks(e.record))}
+            for e in entries]
+
+
+def render_html(entries: list[Entry], refused: list[str], partial: list[Entry] = ()) -> str:
+    """The page: ranked entries in the sortable table, partial runs apart; plots and family tables show both."""
+    ranked, entries = list(entries), list(entries) + list(partial)
     families = sorted({f for e in entries for f in e.stats.families})
     overview = [plot(f"all families · {variant} (mean)", _curves(entries, lambda e, m, variant=variant: [
         (k, est) for (v, mm, k), est in e.stats.overview.items() if v == variant and mm == m]))
         for variant in _VARIANTS]
     return environment().get_template("index.html").render(
-        g=_GEOMETRY, board_table=_board(entries), overview=overview, gain_table=_gain_table(entries, families),
-        families=families, sections=[_family_section(entries, f) for f in families], refused=refused)
+        g=_GEOMETRY, board_table=_board(ranked), partial=_partial(partial), overview=overview,
+        gain_table=_gain_table(entries, families), families=families, sections=[_family_section(entries, f) for f in families], refused=refused)

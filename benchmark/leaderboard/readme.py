@@ -8,16 +8,21 @@ from __future__ import annotations
 import re
 
 from ..suite import PUBLISHED_SEED
-from .columns import COLUMNS, Entry, notes
+from .columns import COLUMNS, Entry, notes, seed_label
 from .page import environment
+from .rederive import lacks
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def md(text: str) -> str:
-    """Record text made inert in Markdown (and in the HTML GitHub lets through)."""
+    """Record text made inert in Markdown (and in the HTML GitHub lets through): Markdown's specials
+    escaped, and ``.``, ``:``, ``@`` and ``#`` written as character references so that no name
+    becomes a link (GitHub autolinks ``www.x.y``, ``http://``, ``a@b.c`` and ``#1`` in plain text)."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    text = _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    text = text.replace("#", "&#35;")  # first: the references below hold a '#'
+    return text.replace(".", "&#46;").replace(":", "&#58;").replace("@", "&#64;")
 
 
 def _row(e: Entry) -> list[str]:
@@ -33,7 +38,12 @@ def _row(e: Entry) -> list[str]:
     return cells
 
 
-def render_readme(entries: list[Entry], refused: list[str]) -> str:
+def _partial_row(e: Entry) -> list[str]:
+    return [md(e.record.name), md(seed_label(e.record)), md("; ".join(lacks(e.record)))]
+
+
+def render_readme(entries: list[Entry], refused: list[str], partial: list[Entry] = ()) -> str:
     return environment().get_template("README.md").render(
         columns=[c.title for c in COLUMNS], aligns=["---:" if c.numeric else "---" for c in COLUMNS],
-        rows=[_row(e) for e in entries], refused=[md(r) for r in refused], published_seed=PUBLISHED_SEED)
+        rows=[_row(e) for e in entries], refused=[md(r) for r in refused], published_seed=PUBLISHED_SEED,
+        partial=[_partial_row(e) for e in partial])

@@ -6,8 +6,11 @@ variant serves every k and every method of a record, so differences (ICL - fine-
 the OOD gap) are paired.
 
 - normalised gain, per variant: mean over families of
-  sum_k (acc - chance) / sum_k (ideal - chance), k over the in-context shots (1, 4, 16)
-- OOD gap = gain(id) - gain(ood)
+  sum_k (acc - chance) / sum_k (ideal - chance), k over the in-context shots (1, 4, 16); a family's
+  gain needs all three shots, a variant's gain every family of the suite (``record.board_families``)
+- OOD gap = gain(id) - gain(ood) = surface gap (id - renamed) + rule gap (renamed - ood)
+- pairing, per variant: mean over families of acc(k16) - acc(k16 shuffled); outputs alone:
+  acc(k16 shuffled) - chance (the pairing control, ``..._k16_shuffled``)
 - ICL - FT: mean over families and over the k >= 1 both methods share, ood variant
 - example equivalence: the fine-tuning budget whose accuracy (mean over ood families) equals
   in-context accuracy at the largest shot, interpolated linearly in log(budget)
@@ -20,9 +23,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..generators import VARIANTS
 from ..io import sha256
-from ..suite import SHOTS
-from .record import Record
+from ..suite import CONTROL_K, SHOTS
+from .record import Record, board_families
 
 BOOTSTRAP = 2000
 _Z = (2.5, 97.5)
@@ -53,6 +57,10 @@ class Stats:
     gain: dict = field(default_factory=dict)  # variant -> Estimate
     family_gain: dict = field(default_factory=dict)  # (family, variant) -> Estimate
     gap: Estimate = NA
+    surface_gap: Estimate = NA  # gain(id) - gain(renamed)
+    rule_gap: Estimate = NA  # gain(renamed) - gain(ood)
+    pairing: dict = field(default_factory=dict)  # variant -> acc(k16) - acc(k16 shuffled)
+    outputs_alone: dict = field(default_factory=dict)  # variant -> acc(k16 shuffled) - chance
     icl_minus_ft: Estimate = NA
     equivalence: Estimate = NA
     equivalence_k: int | None = None
@@ -103,6 +111,7 @@ def compute(record: Record, boots: int = BOOTSTRAP) -> Stats:
             st.overview[(v, m, k)] = _estimate(np.mean([point[key][0] for key in keys]),
                                                np.mean([point[key][1] for key in keys], axis=0))
     _gains(st, point, ideal)
+    _control(st, point)
     _icl_vs_ft(st, point, boots)
     gen = [key for key in point if key[2] == "gen"]
     if gen:
@@ -113,9 +122,9 @@ def compute(record: Record, boots: int = BOOTSTRAP) -> Stats:
 def _gains(st: Stats, point: dict, ideal: dict) -> None:
     by_variant: dict = {}
     for f in st.families:
-        for v in ("ood", "id"):
-            ks = [k for k in SHOTS if (f, v, "icl", k) in point and (f, v, k) in ideal]
-            if not ks:
+        for v in VARIANTS:
+            ks = list(SHOTS)  # a gain needs every shot: a run cannot keep only its best k
+            if not all((f, v, "icl", k) in point and (f, v, k) in ideal for k in ks):
                 continue
             c = st.chance[f]
             num = sum(point[(f, v, "icl", k)][0] - c for k in ks)
@@ -129,12 +138,26 @@ def _gains(st: Stats, point: dict, ideal: dict) -> None:
             by_variant.setdefault(v, []).append((g, g_d))
     draws = {}
     for v, items in by_variant.items():
-        if len(items) == len(st.families) and all(math.isfinite(g) for g, _ in items):
+        complete = set(st.families) >= set(board_families()) and len(items) == len(st.families)
+        if complete and all(math.isfinite(g) for g, _ in items):  # a gain needs every family
             value = float(np.mean([g for g, _ in items]))
             draws[v] = np.mean([d for _, d in items], axis=0)
             st.gain[v] = _estimate(value, draws[v])
-    if "ood" in draws and "id" in draws:
-        st.gap = _estimate(st.gain["id"].value - st.gain["ood"].value, draws["id"] - draws["ood"])
+    for attr, a, b in (("gap", "id", "ood"), ("surface_gap", "id", "renamed"), ("rule_gap", "renamed", "ood")):
+        if a in draws and b in draws:
+            setattr(st, attr, _estimate(st.gain[a].value - st.gain[b].value, draws[a] - draws[b]))
+
+
+def _control(st: Stats, point: dict) -> None:
+    """The pairing control: what the pairing adds (k16 - shuffled), what the outputs alone give."""
+    for v in VARIANTS:
+        keys = [((f, v, "icl", CONTROL_K), (f, v, "shuffled", CONTROL_K), st.chance[f]) for f in st.families]
+        if not st.families or not all(a in point and b in point for a, b, _ in keys):
+            continue
+        st.pairing[v] = _estimate(np.mean([point[a][0] - point[b][0] for a, b, _ in keys]),
+                                  np.mean([point[a][1] - point[b][1] for a, b, _ in keys], axis=0))
+        st.outputs_alone[v] = _estimate(np.mean([point[b][0] - c for _, b, c in keys]),
+                                        np.mean([point[b][1] - c for _, b, c in keys], axis=0))
 
 
 def _icl_vs_ft(st: Stats, point: dict, boots: int) -> None:

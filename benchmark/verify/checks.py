@@ -8,10 +8,11 @@ from functools import lru_cache
 from ..dataset import BuildSpec, rows
 from ..generators import DIFFICULTIES, GenerationError
 from ..harness.metrics import group_stderr, hash_string, mean, stderr
-from ..io import DataError, is_int, is_number, read_jsonl, shown
+from ..io import DataError, is_int, is_number, iter_jsonl, shown
 from ..suite import GEN_GROUP, TASK_VERSION
 from .config import check_config, check_metadata, official
-from .docs import check_samples, expected_docs
+from ..harness.tasks import shown_docs
+from .docs import check_samples
 from .result import Leaf, TaskScores, Verified
 
 MAX_DOCS_PER_TASK = 10_000  # regeneration bound for --allow-small runs: episodes x queries (official: 100)
@@ -61,21 +62,20 @@ def verify_task(out: Verified, name: str, leaf: Leaf, sections: dict, samples_pa
     for code, detail in problems:
         out.add(code, name, detail)
     if not problems and scores:
-        out.tasks[name] = TaskScores(name, t.family, t.variant, t.k, t.method, scores, task_hash, float(version))
+        out.tasks[name] = TaskScores(name, t.family, t.variant, t.k, t.series, scores, task_hash, float(version))
 
 
 def _check_logged(samples_path, spec: BuildSpec, leaf: Leaf, sections: dict, name: str, add) -> tuple[dict, str]:
     """The logged samples against the regenerated docs, and the reported figures against them:
     (per-doc scores, task hash), or ({}, "") when the file cannot be read."""
-    try:
-        samples = read_jsonl(samples_path)
+    method = leaf.task.method
+    docs = shown_docs(_rows(spec), 0 if method == "ft" else leaf.task.k, leaf.task.control)
+    gen_kwargs = leaf.official.get("generation_kwargs") if leaf.official else None
+    try:  # one sample at a time: memory about 1x the file (io.iter_jsonl)
+        check = check_samples(iter_jsonl(samples_path), docs, gen=method == "gen", gen_kwargs=gen_kwargs)
     except DataError as exc:
         add(exc.code, str(exc))
         return {}, ""
-    method = leaf.task.method
-    docs = expected_docs(_rows(spec), 0 if method == "ft" else leaf.task.k)
-    gen_kwargs = leaf.official.get("generation_kwargs") if leaf.official else None
-    check = check_samples(samples, docs, gen=method == "gen", gen_kwargs=gen_kwargs)
     for code, details in check.problems.items():
         more = check.counts[code] - len(details)
         add(code, "; ".join(details) + (f"; and {more} more" if more > 0 else ""))

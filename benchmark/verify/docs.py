@@ -38,12 +38,7 @@ class DocCheck:
             self.problems[code].append(detail)
 
 
-def expected_docs(rows: tuple, k: int) -> list[dict]:
-    """The docs the official loader gives: each row with its first k demos."""
-    return [dict(row, demos=[dict(d) for d in row["demos"][:k]]) for row in rows]
-
-
-def check_samples(samples: list, docs: list[dict], *, gen: bool, gen_kwargs: dict | None) -> DocCheck:
+def check_samples(samples, docs: list[dict], *, gen: bool, gen_kwargs: dict | None) -> DocCheck:
     metrics = GEN_METRICS if gen else MC_METRICS
     out = DocCheck({m: [None] * len(docs) for m in metrics})
     seen: set[int] = set()

@@ -23,6 +23,7 @@ from .checks import verify_groups, verify_task
 from .config import SIZE_KEYS, official
 from .folder import locate
 from .result import Leaf, Problem, Verified
+from .training import check_training
 
 _RUN_KEYS = ("difficulty", "queries")  # one value per run; episodes are per task
 
@@ -66,6 +67,7 @@ def verify_run(path: Path, *, seed: int | None = None, kind: str = "icl", allow_
     if kind == "icl":
         verify_groups(out, results, sections)
     if kind == "ft":
+        check_training(out, where, results, sections, leaves)
         out.method = _short_fields(sections["config"])
     out.model = _model_info(results, sections["config"])
     return out

@@ -1,10 +1,37 @@
-"""affine: an operator on two small integers, written with the neutral symbol '@' ('7@3').
+"""affine: an operation on two residues mod a prime m, written with the neutral symbol '@' ('7@3 -> 10').
 
-ood: an invented operator a@b = p*a + q*b + c with |p|, |q| <= P and |c| <= C:
-     (2P+1)^2 (2C+1) rules, all different as functions; 10^6.2 at difficulty 2.
-id:  a familiar operation: a+b, a-b, a*b, max, min, |a-b| (six rules).
-The same symbol stands for both, so the format is identical and only the rule differs; the
-id operation has to be hidden behind it because the choices are the outputs of several rules.
+Every rule is r(a, b) = (p*a + q*b + c) mod m; inputs are uniform on Z_m^2 in every variant.
+- id: the familiar operations a+b, a-b, b-a (mod m, c = 0).  The tuple is the three of them.
+- renamed: the same three through a per-episode renaming of the numbers, v -> v + s (the
+  shift s is the rule's renaming; conjugating by v -> u*v + s gives the same three rules):
+  a+b-s, a-b+s, b-a+s (mod m).  The tuple is the id tuple under one shared renaming.
+- ood: (p, q) from ``allowed_pairs`` (both non-zero, not both in {+-1, +-2, +-1/2}), c any;
+  the tuple is one (p, q) with three distinct offsets c.
+Familiar (excluded from ood): a+b, a-b, b-a, a*b, max, min, |a-b|, the projections a and b,
+constants, any function of one operand (a+c, 2a, -b...), 2a+b, a+2b, -a-b, (a+b)/2 and every
+renaming of these.  Exclusion is exact: an affine renaming keeps (p, q), so no ood rule is a
+renamed familiar affine one; a non-affine familiar one (a*b, max, ...) is unbalanced and no
+renaming of it is balanced; by Toyoda-Bruck any isomorphism between these affine quasigroups of
+prime order is affine.  Cost: (m-1)^2 - 36 linear parts kept of m^2 (864 of 961 at m = 31).
+Behaviours: |allowed_pairs| * m, all different as functions: 10^4.4 at difficulty 2 (10^4.0 /
+10^5.0 at 1 / 3); renamed 3m; id 3.
+Pairing: matched_outputs = False.  Equal output multisets on the 16 paired inputs cannot be built
+inside this rule space (candidates sharing (p, q) differ by a constant shift, and no set of 16 < m
+residues is invariant under a shift; candidates with different linear parts give unrelated
+multisets).  Instead outputs alone say nothing: every rule with (p, q) != 0 maps the uniform input
+to the uniform output (m preimages per value), so the demo outputs are uniform whichever
+candidate is gold, independent of the choices (up to the query being outside the pool: the gold's
+value at the query has one preimage fewer, a ~1/m^2 effect).  Answers are residues in all three
+variants, so prompt and answer lengths match.
+Ideal (exact): the gold is uniform in the tuple and, for every tuple consistent with the choices,
+the query is uniform on fresh inputs where the candidates differ.  ood: candidates with one
+(p, q) differ everywhere, so that likelihood is 1/(m^2 - 16) for every tuple, and each (p, q)
+explains the choices with exactly one offset per choice: P(gold = j) is proportional to the
+number of allowed (p, q) solving p*(a_i - a) + q*(b_i - b) = y_i - v_j for all demos (linear
+algebra over GF(m), then a count).  renamed: the three choices sum to a + b + s, so the choices
+fix s and the tuple; id: the tuple is fixed; then P(gold = j) is 1 or 0 by consistency with the
+demos.  Nothing depends on the unseen paired inputs.  The posterior predictive and the
+posterior/prior ratio are competitors (here they coincide with it or are close).
 """
 
 from __future__ import annotations
@@ -12,145 +39,156 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .._config import require_int_range, with_difficulty
-from ..core import Family
-from ._numeric import enumerated_predictive, normalise
+from .._config import require, require_int_range
+from ..core import Family, normalise
+from ._affine_gf import (affine_conjugate_match, allowed_pairs, as_difference, as_group,
+                         count_allowed, familiar_tables, one_argument, table, to_int)
+from ._numeric import primes_between
 
-_SYMBOL = "@"  # no arithmetic meaning in prose or maths, and one token
-_FAMILIAR = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "max": max,
-    "min": min,
-    "absdiff": lambda a, b: abs(a - b),
+_SYMBOL = "@"
+_ID_OPS = {"add": (1, 1), "sub": (1, -1), "rsub": (-1, 1)}
+_FAMILIAR = {  # the novelty checker's list, as plain integer functions (reduced mod m after)
+    "a+b": lambda a, b: a + b, "a-b": lambda a, b: a - b, "b-a": lambda a, b: b - a,
+    "a*b": lambda a, b: a * b, "max": max, "min": min, "|a-b|": lambda a, b: abs(a - b),
+    "a": lambda a, b: a, "b": lambda a, b: b, "2a": lambda a, b: 2 * a, "2b": lambda a, b: 2 * b,
+    "-a-b": lambda a, b: -a - b, "2a+b": lambda a, b: 2 * a + b, "a+2b": lambda a, b: a + 2 * b,
+    "2a-b": lambda a, b: 2 * a - b, "a-2b": lambda a, b: a - 2 * b, "a+b+1": lambda a, b: a + b + 1,
+    "a^2+b^2": lambda a, b: a * a + b * b, "(a+b)^2": lambda a, b: (a + b) ** 2,
 }
-_ID_NAMES = tuple(_FAMILIAR)
 
 
 @dataclass(frozen=True)
 class AffineConfig:
     difficulty: int = 2
-    max_input: int = 29  # operands are drawn from 0..max_input
-    max_coef: int = 20  # |p|, |q| (ood)
-    max_offset: int = 500  # |c| (ood)
+    modulus: int = 31  # prime; operands and results are residues 0..modulus-1
 
     def __post_init__(self) -> None:
-        require_int_range("max_input", self.max_input, 19, 99)  # >= 400 operand pairs: pools of 256 fit
-        require_int_range("max_coef", self.max_coef, 1, 99)
-        require_int_range("max_offset", self.max_offset, 0, 9999)
-
-
-_LEVELS = {
-    1: dict(max_input=19, max_coef=15, max_offset=600),
-    2: dict(max_input=29, max_coef=20, max_offset=500),
-    3: dict(max_input=49, max_coef=30, max_offset=999),
-}
+        require_int_range("modulus", self.modulus, 23, 97)  # >= 529 operand pairs: pools of 256 fit
+        require(self.modulus in primes_between(23, 97), "modulus", self.modulus, "must be prime")
 
 
 class Affine(Family):
     name = "affine"
     n_choices = 3
-    # One shared demo still leaves ~10^3 (p, q) lines; two could leave the anchor alone.
-    max_agree = {"ood": 1, "id": 0}
+    matched_outputs = False  # see the module docstring: outputs are uniform under every rule
+    config_class = AffineConfig
+    levels = {1: dict(modulus=23), 2: dict(modulus=31), 3: dict(modulus=47)}
 
-    def config(self, difficulty: int = 2, **overrides) -> AffineConfig:
-        return with_difficulty(AffineConfig, _LEVELS, difficulty, overrides)
-
-    # ood rule: (p, q, c); id rule: a name in _FAMILIAR.
+    # -- the generative process: a rule is (p, q, c) mod m ------------------------------------
     def sample_rule(self, rng: random.Random, variant: str, cfg: AffineConfig):
-        if variant == "id":
-            return rng.choice(_ID_NAMES)
-        p = rng.randint(-cfg.max_coef, cfg.max_coef)
-        q = rng.randint(-cfg.max_coef, cfg.max_coef)
-        return p, q, rng.randint(-cfg.max_offset, cfg.max_offset)
+        m = cfg.modulus
+        if variant == "ood":
+            p, q = rng.choice(allowed_pairs(m))
+            return p, q, rng.randrange(m)
+        s = rng.randrange(m) if variant == "renamed" else 0
+        return _renamed(rng.choice(list(_ID_OPS.values())), s, m)
 
-    def sample_distractor(self, rng, variant, cfg, anchor, agree):
-        if variant == "id":  # any other familiar operation (the tuple needs distinct rules anyway)
-            return rng.choice([r for r in _ID_NAMES if r != anchor])
-        if not agree:
-            return self.sample_rule(rng, variant, cfg)
-        return rng.choice(_survivors(cfg, agree))  # exact: the prior is uniform on the box
+    def sample_tuple(self, rng, variant, cfg, paired):
+        m = cfg.modulus
+        if variant == "ood":
+            p, q = rng.choice(allowed_pairs(m))
+            return [(p, q, c) for c in rng.sample(range(m), 3)]
+        s = rng.randrange(m) if variant == "renamed" else 0
+        ops = list(_ID_OPS.values())
+        rng.shuffle(ops)
+        return [_renamed(op, s, m) for op in ops]
 
-    def sample_input(self, rng, variant, cfg, gold=None) -> tuple[int, int]:
-        return rng.randint(0, cfg.max_input), rng.randint(0, cfg.max_input)
+    def sample_input(self, rng, variant, cfg) -> tuple[int, int]:
+        return rng.randrange(cfg.modulus), rng.randrange(cfg.modulus)
 
     def render_input(self, x: tuple[int, int]) -> str:
         return f"{x[0]}{_SYMBOL}{x[1]}"
 
-    def apply(self, rule, x: tuple[int, int], cfg=None) -> str:
-        a, b = x
-        if isinstance(rule, str):
-            return str(_FAMILIAR[rule](a, b))
+    def apply(self, rule, x: tuple[int, int], cfg) -> str:
         p, q, c = rule
-        return str(p * a + q * b + c)
+        return str((p * x[0] + q * x[1] + c) % cfg.modulus)
 
     def rule_key(self, rule) -> str:
-        return rule if isinstance(rule, str) else "p={} q={} c={}".format(*rule)
+        return "p={} q={} c={}".format(*rule)
 
-    def predictive(self, variant, cfg, demos, query, choices) -> list[float]:
-        """Exact: without demos, (p, q, c) giving each choice are counted an interval of q per p;
-        with demos, the consistent rules are enumerated (c, and q once two demos differ in b,
-        follow from p)."""
-        if variant == "id":
-            return enumerated_predictive(_ID_NAMES, self.apply, demos, query, choices)
-        if not demos:
-            return normalise([_count(cfg, query, _int(c)) for c in choices])
-        a, b = query
-        outs = [str(p * a + q * b + c) for p, q, c in _survivors(cfg, demos)]
-        return normalise([outs.count(c) for c in choices])
-
-    def log10_rule_space(self, variant, cfg) -> float:
-        if variant == "id":
-            return math.log10(len(_ID_NAMES))
-        return math.log10((2 * cfg.max_coef + 1) ** 2 * (2 * cfg.max_offset + 1))
-
-
-def _int(s: str) -> int | None:
-    try:
-        return int(s)
-    except ValueError:
-        return None
-
-
-def _count(cfg: AffineConfig, x: tuple[int, int], y: int | None) -> int:
-    """How many (p, q, c) in the box give p*a + q*b + c == y."""
-    if y is None:
-        return 0
-    a, b = x
-    P, C = cfg.max_coef, cfg.max_offset
-    total = 0
-    for p in range(-P, P + 1):
-        r = y - p * a  # needs |r - q*b| <= C
-        if b == 0:
-            total += (2 * P + 1) * (abs(r) <= C)
-        else:
-            total += max(0, min(P, (r + C) // b) - max(-P, -((C - r) // b)) + 1)
-    return total
-
-
-def _survivors(cfg: AffineConfig, demos) -> list[tuple[int, int, int]]:
-    """Every (p, q, c) in the box consistent with the (non-empty) demos."""
-    P, C = cfg.max_coef, cfg.max_offset
-    eqs = [(a, b, _int(y)) for (a, b), y in demos]
-    if any(y is None for *_, y in eqs):
-        return []
-    a1, b1, y1 = eqs[0]
-    # Two demos with different b fix q for each p: one candidate per p instead of 2P+1.
-    pivot = next(((a - a1, b - b1, y - y1) for a, b, y in eqs[1:] if b != b1), None)
-    out = []
-    for p in range(-P, P + 1):
-        if pivot is None:
-            qs = range(-P, P + 1)
-        else:
-            da, db, dy = pivot
-            q, rem = divmod(dy - p * da, db)
-            if rem or abs(q) > P:
+    # -- the ideal learner and its competitors --------------------------------------------------
+    def ideal(self, variant, cfg, demos, query, choices) -> list[float]:
+        m = cfg.modulus
+        vals = [to_int(c) for c in choices]
+        if any(v is None for v in vals):
+            return [0.0] * len(choices)
+        if variant == "ood":
+            return normalise([count_allowed(_rows(demos, query, v), m) for v in vals])
+        weights = [0] * len(choices)
+        for s in (range(m) if variant == "renamed" else (0,)):
+            rules = [_renamed(op, s, m) for op in _ID_OPS.values()]
+            by_value = {int(self.apply(r, query, cfg)): r for r in rules}
+            if sorted(by_value) != sorted(vals):
                 continue
-            qs = (q,)
-        for q in qs:
-            c = y1 - p * a1 - q * b1
-            if abs(c) <= C and all(p * a + q * b + c == y for a, b, y in eqs):
-                out.append((p, q, c))
-    return out
+            for j, v in enumerate(vals):
+                weights[j] += all(self.apply(by_value[v], x, cfg) == y for x, y in demos)
+        return normalise(weights)
+
+    def competitors(self):
+        return {"posterior_predictive": lambda *a: _predictive(self, *a, ratio=False),
+                "posterior_prior_ratio": lambda *a: _predictive(self, *a, ratio=True)}
+
+    # -- what the task measures -----------------------------------------------------------------
+    def familiar_match(self, rule, cfg) -> str | None:
+        """Independent of the generator: the rule's full table is tested for renaming-invariant
+        familiar structure, then compared with every familiar operation under every affine renaming."""
+        m = cfg.modulus
+        p, q, c = rule
+        t = table(lambda a, b: p * a + q * b + c, m)
+        trivial = one_argument(t)
+        if trivial:
+            return trivial
+        transposed = tuple(zip(*t))
+        if as_group(t):
+            return "a+b (some renaming)"
+        if as_difference(t) or as_difference(transposed):
+            return "a-b or b-a (some renaming)"
+        return affine_conjugate_match(t, _familiar_tabs(m), m)
+
+    def log10_behaviours(self, variant, cfg) -> float:
+        m = cfg.modulus
+        return math.log10({"id": 3, "renamed": 3 * m, "ood": len(allowed_pairs(m)) * m}[variant])
+
+
+@lru_cache(maxsize=None)
+def _familiar_tabs(m: int) -> dict:
+    return familiar_tables(_FAMILIAR, m)
+
+
+def _renamed(op: tuple[int, int], s: int, m: int) -> tuple[int, int, int]:
+    """The id operation p*a + q*b conjugated by the renaming v -> v + s: offset s*(1 - p - q)."""
+    p, q = op
+    return p % m, q % m, s * (1 - p - q) % m
+
+
+def _rows(demos, query, v: int) -> list[tuple[int, int, int]]:
+    """The equations on (p, q) when the rule gives v at the query (its c = v - p*a - q*b)."""
+    a, b = query
+    rows = []
+    for (ai, bi), y in demos:
+        yi = to_int(y)
+        rows.append((ai - a, bi - b, yi - v) if yi is not None else (0, 0, 1))  # (0, 0, 1): no solution
+    return rows
+
+
+def _predictive(fam: Affine, variant, cfg, demos, query, choices, ratio: bool) -> list[float]:
+    """P(r(query) = choice | demos) for one rule drawn from the variant's prior (every
+    (op, shift) in renamed), divided by its prior value when ``ratio``: the tuple ignored."""
+    m = cfg.modulus
+    vals = [to_int(c) for c in choices]
+    if any(v is None for v in vals):
+        return [0.0] * len(choices)
+    if variant == "ood":  # the prior predictive is |allowed| for every value: ratio = predictive
+        return normalise([count_allowed(_rows(demos, query, v), m) for v in vals])
+    shifts = range(m) if variant == "renamed" else (0,)
+    rules = [_renamed(op, s, m) for op in _ID_OPS.values() for s in shifts]
+    post, prior = [0] * len(vals), [0] * len(vals)
+    for r in rules:
+        out = to_int(fam.apply(r, query, cfg))
+        if out in vals:
+            j = vals.index(out)
+            prior[j] += 1
+            post[j] += all(fam.apply(r, x, cfg) == y for x, y in demos)
+    return normalise([p / q if ratio and q else float(p) for p, q in zip(post, prior)])

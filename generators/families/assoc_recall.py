@@ -1,18 +1,53 @@
 """assoc_recall: look up each key of a short list in a hidden dictionary.
 
-The input is 2-3 distinct keys, the output their values in order ('ko te' -> 'dax wug').  A
-query never repeats a demonstration's input, but its keys are keys the demonstrations used, in a
-new combination: the answer must be put together from bindings seen in context.
+The input is 3 distinct keys (4 at difficulty 3), the output their values in order ('Glou Bagh
+Giov -> Talm Wals Azer').  A query never repeats a demonstration's input, but its keys are keys
+the demonstrations used, in a new combination: the answer is put together from bindings in context.
+- ``id``: countries and a familiar one-to-one relation (capital, nationality, ISO code), one of
+  three: 'France Japan Kenya -> Paris Tokyo Nairobi'.
+- ``renamed``: the same relations with both sides renamed per episode: the n fixed keys stand for
+  n random countries, and each value is renamed to a random nonce value.
+- ``ood``: a dictionary from the n fixed keys (16 at difficulty 2) to distinct nonce values.
+Keys and values are capitalised name fragments ('Giov', 'Talm') that SmolLM2 reads as one token,
+as it does the 16 countries and their values: prompts and answers match in tokens (answers 3.0
+in every variant; nonce words of letters took 7.5).
 
-ood: a dictionary from 6-10 fixed nonce keys ('ko', 'pi', ...) to distinct random nonce values,
-     drawn per episode: (~1.3*10^3 to 9.8*10^3 values)^(6-10 keys), 10^18.7-10^39.9 rules.  The
-     distractors are the same values bound to other keys, so every choice is made of words the
-     demonstrations show and only the bindings tell them apart.
-id:  countries and a familiar relation (capital, currency, nationality, continent, language,
-     ISO code), one hidden among 6: 'France Japan' -> 'Paris Tokyo'.
+Familiar rules and the exclusion.  In a lookup family the rule is the binding table.  Familiar:
+the id relations over real countries, tables whose values follow from the keys' spelling (a value
+equal to its key, or its reversal, prefix or suffix, up to a renaming of the letters; a value
+containing its key) and constant tables.  Keys and values come from disjoint lists of fragments
+that are no country or value of the id relations, so a value is never its key or a real value;
+a letter renaming that spells all n values from their keys has probability below 1e-30 (no
+rejection needed).  ``familiar_match`` checks each table independently.  Renaming both sides of
+a one-to-one relation per episode leaves nothing familiar: capital-of becomes a uniformly random
+one-to-one table, distributed exactly as an ood table.  So renamed and ood coincide in
+distribution (rule gap 0 by construction: knowing capitals cannot help once the names are new)
+and the checker finds no familiar rule in renamed episodes (share 0): a lookup's familiarity is
+all surface.
 
-DESIGN.md's "query a key shown in the demos; id = country->capital" breaks the contract (a query
-cannot be a demo input, and country->capital is answerable without demos): hence key lists.
+Behaviours: the candidates of a tuple share their values (below), so only the binding of keys to
+them separates the choices: n! = 10^13.3 bindings at difficulty 2 (10^10.9 at 1); id has 3.
+
+Pairing design (``matched_outputs = False``).  A distractor is the anchor with its keys permuted
+within classes: keys that occur equally often at each position of the paired inputs (of each
+length).  Two distinct non-identity permutations are drawn uniformly from that group (the inputs
+are redrawn when it has fewer than three elements: 16% of draws at difficulty 2), so the tuple is
+exchangeable.  Every candidate then has the same values and the same count of every value at
+every position of its paired outputs, the frequency match (a key's count at a position equals its
+value's) that let repaired_lookup score 0.43 on the control with unrestricted permutations.  Equal
+output multisets would need a permutation mapping the 16 key lists onto themselves, which random
+lists do not allow; 3-key inputs make a distractor equal to a demo output (the query permuted
+into a paired input) rare, while the gold never equals one.
+
+Ideal: the gold table is a uniformly random one-to-one table; a distractor writes choice c exactly
+when its permutation sends the query's keys to the keys of c's values.  For every choice
+consistent with the demos (a seen key carries its seen value, an unseen key a value no seen key
+carries, no value twice) the prior mass of tables is the same, so the ideal is uniform over them.
+Residual: the class restriction of the permutations depends on all 16 paired inputs; at k = 16
+the ideal sees them and the restriction breaks no tie (two consistent choices differ only on
+unseen keys, which form one class); at k < 16 it is ignored, as are the acceptance events and
+the query's probability 1/|D| (D, the inputs where all candidates differ).
+id: each choice is the output of one relation; the ideal keeps those the demos fit.
 """
 
 from __future__ import annotations
@@ -21,135 +56,185 @@ import math
 import random
 from dataclasses import dataclass
 
-from .._config import require, require_int_range, require_min_max, with_difficulty
-from .._words import nonce_space_size, nonce_word
-from ..core import Family
+from .._config import require, require_int_range, require_min_max
+from ..core import Family, RetryTuple, item_rng
 
-_KEYS = ("ko", "pi", "du", "ga", "mo", "te", "bu", "ri", "fa", "ne", "zo", "li")
-_RELATIONS = ("capital", "currency", "nationality", "continent", "language", "code")
-_COUNTRIES = {  # single-word values; continents limited to Europe, Asia, Africa; ISO codes
-    row[0]: dict(zip(_RELATIONS, row[1:])) for row in (r.split() for r in """
-    France Paris euro French Europe French FR|Germany Berlin euro German Europe German DE
-    Italy Rome euro Italian Europe Italian IT|Spain Madrid euro Spanish Europe Spanish ES
-    Greece Athens euro Greek Europe Greek GR|Portugal Lisbon euro Portuguese Europe Portuguese PT
-    Sweden Stockholm krona Swedish Europe Swedish SE|Norway Oslo krone Norwegian Europe Norwegian NO
-    Poland Warsaw zloty Polish Europe Polish PL|Hungary Budapest forint Hungarian Europe Hungarian HU
-    Austria Vienna euro Austrian Europe German AT|Denmark Copenhagen krone Danish Europe Danish DK
-    Finland Helsinki euro Finnish Europe Finnish FI|Japan Tokyo yen Japanese Asia Japanese JP
-    China Beijing yuan Chinese Asia Chinese CN|Thailand Bangkok baht Thai Asia Thai TH
-    Vietnam Hanoi dong Vietnamese Asia Vietnamese VN|Iran Tehran rial Iranian Asia Persian IR
-    Indonesia Jakarta rupiah Indonesian Asia Indonesian ID|Pakistan Islamabad rupee Pakistani Asia Urdu PK
-    Egypt Cairo pound Egyptian Africa Arabic EG|Kenya Nairobi shilling Kenyan Africa Swahili KE
-    Nigeria Abuja naira Nigerian Africa English NG|Morocco Rabat dirham Moroccan Africa Arabic MA
-    Ghana Accra cedi Ghanaian Africa English GH""".replace("\n", "|").split("|") if r.strip())
-}
+# Keys and values are capitalised name fragments that SmolLM2 reads as one token (like a country
+# or a capital), none of them an id country or value; the two lists are disjoint.
+_KEYS = tuple("Bagh Belf Bhag Brah Cauc Chel Cind Corb Dund Euch Faul Ferg Giov Glou Gond Hask".split())
+_VALUES = tuple("""Aene Alab Amaz Anab Azer Balk Bant Beng Berm Bism Bour Bras Bren Bris Buch Burk
+    Ches Chey Coul Cumm Cura Dere Duch Eure Ferm Flem Fors Garc Gaut Gret Guin Hels Hend Herc Hert
+    Hild Holl Hond Humb Iber Jere Kand Karn Kauf Keyn Kipp Kolk Lanc Lank Laur Leib Mald Manc Mard
+    Marl Marm Merr Mith Mord Morm Mugh Nure Ober Okin Phar Prad Pras Punj Quin Reyn Sach Sarg Sart
+    Sask Scul Sear Shab Shim Shir Shor Sidd Siem Talm Tuls Umay Uran Vand Verm Vish Wals Wend Winc
+    Yesh Yose Yosh""".split())
+_RELATIONS = ("capital", "nationality", "code")  # one-to-one on these countries
+_COUNTRIES = {row[0]: dict(zip(_RELATIONS, row[1:])) for row in (r.split() for r in """
+    France Paris French FR|Germany Berlin German DE|Italy Rome Italian IT|Spain Madrid Spanish ES
+    Greece Athens Greek GR|Portugal Lisbon Portuguese PT|Sweden Stockholm Swedish SE
+    Norway Oslo Norwegian NO|Poland Warsaw Polish PL|Austria Vienna Austrian AT
+    Finland Helsinki Finnish FI|Japan Tokyo Japanese JP|China Beijing Chinese CN
+    Iran Tehran Iranian IR|Egypt Cairo Egyptian EG|Kenya Nairobi Kenyan KE"""
+    .replace("\n", "|").split("|") if r.strip())}  # names and values one SmolLM2 token each
 _COUNTRY_NAMES = tuple(_COUNTRIES)
 
 
 @dataclass(frozen=True)
 class AssocRecallConfig:
     difficulty: int = 2
-    n_keys: int = 8  # ood dictionary size
-    min_keys: int = 2  # keys per input
+    n_keys: int = 16  # renamed/ood dictionary size
+    min_keys: int = 3  # keys per input
     max_keys: int = 3
-    value_len: int = 3  # letters of a nonce value
-    n_relations: int = 6  # id: familiar relations in play
 
     def __post_init__(self) -> None:
-        require_int_range("n_keys", self.n_keys, 4, len(_KEYS))
-        require_int_range("min_keys", self.min_keys, 1, 4)
-        require_int_range("max_keys", self.max_keys, 1, 4)
+        require_int_range("n_keys", self.n_keys, 12, len(_KEYS))  # renamed: one country per key
+        require_int_range("min_keys", self.min_keys, 2, 4)
+        require_int_range("max_keys", self.max_keys, 2, 4)
         require_min_max(self, "min_keys", "max_keys")
-        require(self.max_keys <= self.n_keys, "max_keys", self.max_keys, "must be <= n_keys")
         inputs = sum(math.perm(self.n_keys, n) for n in range(self.min_keys, self.max_keys + 1))
-        require(inputs >= 96, "n_keys", self.n_keys, "too few key lists for a 64-demo pool plus queries")
-        require_int_range("value_len", self.value_len, 3, 8)
-        # Four distinct relations make a tuple; with only four, most random draws repeat one.
-        require_int_range("n_relations", self.n_relations, 5, len(_RELATIONS))
-
-
-_LEVELS = {
-    1: dict(n_keys=6, min_keys=2, max_keys=3),
-    2: dict(n_keys=8, min_keys=2, max_keys=3),
-    3: dict(n_keys=10, min_keys=3, max_keys=3, value_len=4),
-}
+        require(inputs >= 140, "n_keys", self.n_keys, "too few key lists for a 128-demo pool plus queries")
 
 
 class AssocRecall(Family):
     name = "assoc_recall"
     n_choices = 3
-    max_agree = {"ood": 1, "id": 0}
+    config_class = AssocRecallConfig
+    levels = {1: dict(n_keys=14), 2: dict(n_keys=16), 3: dict(n_keys=16, min_keys=4, max_keys=4)}
+    matched_outputs = False  # impossible for random key lists: see the module docstring
 
-    def config(self, difficulty: int = 2, **overrides) -> AssocRecallConfig:
-        return with_difficulty(AssocRecallConfig, _LEVELS, difficulty, overrides)
-
-    # ood rule: ("map", values of _KEYS[:n_keys]); id rule: ("rel", relation).
+    # id rule: a relation name.  Other rules: (values of _KEYS[:n], source), source the
+    # renamed rule's (relation, countries the keys stand for), None in ood.
     def sample_rule(self, rng: random.Random, variant: str, cfg: AssocRecallConfig):
         if variant == "id":
-            return ("rel", rng.choice(_RELATIONS[: cfg.n_relations]))
-        values: list[str] = []
-        while len(values) < cfg.n_keys:
-            v = nonce_word(rng, cfg.value_len)
-            if v not in values:
-                values.append(v)
-        return ("map", tuple(values))
+            return rng.choice(_RELATIONS)
+        values = rng.sample(_VALUES, cfg.n_keys)
+        if variant == "ood":
+            return tuple(values), None
+        # renamed: the n keys stand for n random countries; each relation value gets its own
+        # nonce value, so (the relation being one-to-one) values[i] renames R(countries[i]).
+        return tuple(values), (rng.choice(_RELATIONS), tuple(rng.sample(_COUNTRY_NAMES, cfg.n_keys)))
 
-    def sample_distractor(self, rng, variant, cfg, anchor, agree):
-        if variant == "id":  # never the anchor itself: a tuple with a repeat is discarded
-            return ("rel", rng.choice([r for r in _RELATIONS[: cfg.n_relations] if r != anchor[1]]))
-        # The anchor's values reshuffled among the keys the agreement leaves free: the
-        # choices share their words, so only the bindings in the demos tell them apart.
-        fixed = {_KEYS.index(k) for x, _ in agree for k in x}
-        free = [i for i in range(cfg.n_keys) if i not in fixed]
-        moved = [anchor[1][i] for i in free]
-        for _ in range(8):  # an unmoved copy of the anchor would waste the tuple
-            rng.shuffle(moved)
-            if moved != [anchor[1][i] for i in free]:
-                break
-        values = list(anchor[1])
-        for i, v in zip(free, moved):
-            values[i] = v
-        return ("map", tuple(values))
+    def sample_tuple(self, rng, variant, cfg, paired):
+        if variant == "id":  # the three relations in random order: an exchangeable draw
+            return rng.sample(_RELATIONS, 3)
+        classes = _classes(paired, cfg.n_keys)
+        if math.prod(math.factorial(len(c)) for c in classes) < self.n_choices:
+            raise RetryTuple  # fewer than two non-identity permutations keep the counts
+        anchor = self.sample_rule(rng, variant, cfg)
+        perms: list[list[int]] = []
+        while len(perms) < self.n_choices - 1:
+            p = list(range(cfg.n_keys))
+            for c in classes:
+                for a, b in zip(c, rng.sample(c, len(c))):
+                    p[a] = b
+            if p != sorted(p) and p not in perms:
+                perms.append(p)
+        return [anchor] + [_permuted(anchor, p) for p in perms]
 
-    def sample_input(self, rng, variant, cfg, gold=None) -> tuple[str, ...]:
+    def sample_input(self, rng, variant, cfg) -> tuple[str, ...]:
         keys = _COUNTRY_NAMES if variant == "id" else _KEYS[: cfg.n_keys]
         return tuple(rng.sample(keys, rng.randint(cfg.min_keys, cfg.max_keys)))
 
     def render_input(self, x) -> str:
         return " ".join(x)
 
-    def apply(self, rule, x, cfg) -> str:
-        if rule[0] == "rel":
-            return " ".join(_COUNTRIES[k][rule[1]] for k in x)
-        return " ".join(rule[1][_KEYS.index(k)] for k in x)
+    def apply(self, rule, x, cfg=None) -> str:
+        if isinstance(rule, str):
+            return " ".join(_COUNTRIES[k][rule] for k in x)
+        return " ".join(rule[0][_KEYS.index(k)] for k in x)
 
     def rule_key(self, rule) -> str:
-        return rule[1] if rule[0] == "rel" else ",".join(rule[1])
+        if isinstance(rule, str):
+            return rule
+        return ",".join(rule[0]) + ("" if rule[1] is None else f"|{rule[1][0]}:{','.join(rule[1][1])}")
 
-    def predictive(self, variant, cfg, demos, query, choices) -> list[float]:
-        if variant == "id":  # count the consistent relations behind each choice
-            live = [("rel", r) for r in _RELATIONS[: cfg.n_relations]
-                    if all(self.apply(("rel", r), x, cfg) == y for x, y in demos)]
-            counts = [sum(self.apply(rule, query, cfg) == c for rule in live) for c in choices]
-        else:
-            # Values are i.i.d. nonce words up to injectivity, so every choice that agrees with
-            # the bindings the demos show (and gives unseen keys unseen values) is equally likely.
-            seen: dict[str, str] = {}
-            for x, y in demos:
-                seen.update(zip(x, y.split(" ")))
-            counts = [int(_consistent(seen, query, c)) for c in choices]
-        total = sum(counts)
-        return [c / total for c in counts] if total else [1 / len(choices)] * len(choices)
-
-    def log10_rule_space(self, variant, cfg) -> float:
+    def ideal(self, variant, cfg, demos, query, choices) -> list[float]:
         if variant == "id":
-            return math.log10(cfg.n_relations)
-        return math.log10(math.perm(nonce_space_size(cfg.value_len), cfg.n_keys))
+            live = [r for r in _RELATIONS if all(self.apply(r, x) == y for x, y in demos)]
+            return [float(any(self.apply(r, query) == c for r in live)) for c in choices]
+        seen: dict[str, str] = {}
+        for x, y in demos:
+            seen.update(zip(x, y.split(" ")))
+        taken = set(seen.values())
+        return [float(_consistent(seen, taken, query, c)) for c in choices]
+
+    def competitors(self) -> dict:
+        return {"binding_votes": _binding_votes}
+
+    def familiar_match(self, rule, cfg) -> str | None:
+        if isinstance(rule, str):  # id: compare with every relation on sampled country lists
+            rng = item_rng("assoc_recall familiar_match", rule)
+            xs = [tuple(rng.sample(_COUNTRY_NAMES, 2)) for _ in range(50)]
+            return next((r for r in _RELATIONS if all(self.apply(r, x) == self.apply(rule, x) for x in xs)), None)
+        table = dict(zip(_KEYS, rule[0]))
+        return _familiar_table(table)
+
+    def log10_behaviours(self, variant, cfg) -> float:
+        if variant == "id":
+            return math.log10(len(_RELATIONS))
+        return math.log10(math.factorial(cfg.n_keys))
 
 
-def _consistent(seen: dict[str, str], query: tuple[str, ...], choice: str) -> bool:
-    values = choice.split(" ")
-    if len(values) != len(query) or len(set(values)) != len(values):
+def _classes(paired, n_keys: int) -> list[list[int]]:
+    """Keys grouped by where they occur in the paired inputs: how often at each position of an
+    input of each length.  A permutation within these classes keeps every value's count at every
+    position of the paired outputs, whichever candidate is gold."""
+    profile: dict[int, list] = {i: [] for i in range(n_keys)}
+    for x in paired:
+        for pos, k in enumerate(x):
+            profile[_KEYS.index(k)].append((len(x), pos))
+    groups: dict[tuple, list[int]] = {}
+    for i in range(n_keys):
+        groups.setdefault(tuple(sorted(profile[i])), []).append(i)
+    return list(groups.values())
+
+
+def _permuted(rule, p: list[int]):
+    """The rule with key i bound to what key p[i] was bound to (the renamed source moves alike)."""
+    values, source = rule
+    new_source = None if source is None else (source[0], tuple(source[1][j] for j in p))
+    return tuple(values[j] for j in p), new_source
+
+
+def _consistent(seen: dict, taken: set, query, choice: str) -> bool:
+    """Can a one-to-one table extending the seen bindings write ``query`` as ``choice``?"""
+    words = choice.split(" ")
+    if len(words) != len(query) or len(set(words)) != len(words):
         return False
-    taken = set(seen.values())
-    return all(seen[k] == v if k in seen else v not in taken for k, v in zip(query, values))
+    return all(seen[k] == w if k in seen else w not in taken for k, w in zip(query, words))
+
+
+def _binding_votes(variant, cfg, demos, query, choices) -> list[float]:
+    """A softer lookup: +1 per query key whose seen value the choice shows, -1 per contradiction."""
+    seen: dict = {}
+    for x, y in demos:
+        seen.update(zip(x, y.split(" ")))
+    return [sum((seen[k] == w) - (seen[k] != w) for k, w in zip(query, c.split(" ")) if k in seen)
+            for c in choices]
+
+
+def _familiar_table(table: dict[str, str]) -> str | None:
+    """The familiar rule a key -> value table follows, found independently of the generator."""
+    real = {v.lower() for row in _COUNTRIES.values() for v in row.values()} | {c.lower() for c in _COUNTRIES}
+    if any(v.lower() in real for v in table.values()):
+        return "values of a familiar relation"
+    if len(set(table.values())) == 1:
+        return "constant"
+    transforms = {"identity": lambda k, n: k, "reversal": lambda k, n: k[::-1],
+                  "prefix": lambda k, n: k[:n], "suffix": lambda k, n: k[-n:],
+                  "reversed prefix": lambda k, n: k[::-1][:n]}
+    for name, t in transforms.items():
+        fwd: dict[str, str] = {}
+        back: dict[str, str] = {}
+        ok = True
+        for k, v in table.items():
+            src = t(k, len(v))
+            if len(src) != len(v) or any(fwd.setdefault(a, b) != b or back.setdefault(b, a) != a
+                                         for a, b in zip(src, v)):
+                ok = False
+                break
+        if ok:
+            return f"key {name} with letters renamed"
+    if any(k in v or v in k for k, v in table.items()):
+        return "value copies its key"
+    return None

@@ -1,13 +1,41 @@
-"""sequence: continue a sequence from its two seed terms ('4 9' -> the next n_out terms).
+"""sequence: continue a sequence mod a prime m from its two seed terms ('4 9 -> 13 22').
 
-ood: a random second-order recurrence x' = (alpha*x + beta*x_prev + gamma) mod m, with m a
-     prime in [min_modulus, max_modulus] and alpha, beta, gamma in Z_m: the sum of m^3 over
-     those primes, 10^6.7 at difficulty 2 (10^6.1 / 10^7.4 at 1 / 3), all different
-     as functions up to a negligible set of rules that never wrap on the seeds.
-id:  a familiar recurrence on the integers: arithmetic progression (continue the difference),
-     Fibonacci, alternation (4 9 4 9), doubling, counting up or down by one (six rules).
-The seeds are drawn below the smallest modulus, so they are valid terms under every candidate,
-and the input must hold only seeds: the core renders an input without the rule.
+Every rule is a second-order recurrence x' = (alpha*x + beta*x_prev + gamma) mod m; the input is
+the two seeds (uniform on Z_m^2 in every variant), the output the next two terms.
+- id: arithmetic progression (2, -1, 0), Fibonacci (1, 1, 0), Pell (2, 1, 0), mod m.  The tuple
+  is the three of them.  (Not alternation: it copies the seeds, so its demo outputs are the demo
+  inputs and a learner seeing both as unordered sets would spot it without the pairing.)
+- renamed: the same three through a per-episode renaming of the numbers v -> v + s (the rule's
+  renaming; v -> u*v + s gives the same rules): gamma becomes s*(1 - alpha - beta), so
+  Fibonacci becomes x + x_prev - s and Pell 2x + x_prev - 2s, while an arithmetic progression
+  is still one (an affine renaming maps every arithmetic progression to one; a renaming that
+  moved it would leave the affine rule space, and the exact ideal with it).  The tuple is the id
+  tuple under one renaming.
+- ood: (alpha, beta) from ``allowed_pairs`` (both non-zero, not both in {+-1, +-2, +-1/2}),
+  gamma any; the tuple is one (alpha, beta) with three distinct gammas.
+Familiar (excluded from ood): arithmetic progressions, quadratic (constant second difference),
+Fibonacci-like (Fibonacci, Lucas, Pell, Jacobsthal), alternation, x - x_prev, doubling, counting,
+constant, geometric and every first-order rule (beta = 0), interleaved first-order rules
+(alpha = 0), the multiplicative Fibonacci x*x_prev, and every renaming of these.  Exclusion is exact: an affine renaming keeps
+(alpha, beta), and the non-affine familiar rules are unbalanced (see below) while every ood rule is
+balanced.  Mod-m rules that never wrap on the shown range are the familiar integer rules; with
+uniform residues as seeds every ood rule wraps.  Cost: 2m + 35 of the m^2 linear parts.
+Behaviours: |allowed_pairs| * m distinct recurrences (10^4.4 at difficulty 2, 10^4.0 / 10^5.0
+at 1 / 3); renamed 2m + 1; id 3.
+Pairing: matched_outputs = False.  Equal output multisets on the paired inputs cannot be built
+(candidates sharing (alpha, beta) differ by a translation of the output pair, and no set of 16
+pairs is invariant under one).  Instead outputs alone say nothing: with beta != 0 the seeds ->
+next-two-terms map is an affine bijection of Z_m^2 (determinant beta^2), so the demo outputs are
+uniform pairs whichever candidate is gold (only two terms are shown: a third would satisfy the
+recurrence among outputs alone and reveal the rule).  The gold's pair at the query never occurs
+among its demo outputs (the query is outside the pool), a ~1/m^2 effect.
+Ideal (exact): candidates sharing (alpha, beta) differ everywhere, so the query is uniform on the
+m^2 - 16 fresh inputs under every tuple, and each (alpha, beta) explains choice j with one gamma;
+P(gold = j) is proportional to the number of allowed (alpha, beta) that solve the linear equations
+(over GF(m)) that the demos under gamma_j and all three choices (one shared linear part) impose.
+renamed: the choices fix s (the Fibonacci candidate's first term is x0 + x1 - s), id: the tuple is
+fixed; then P(gold = j) is 1 or 0 by consistency with the demos.  The posterior predictive and
+the posterior/prior ratio (which ignore the tuple) are competitors.
 """
 
 from __future__ import annotations
@@ -15,151 +43,176 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .._config import require, require_int_range, require_min_max, with_difficulty
-from ..core import Family
-from ._numeric import enumerated_predictive, normalise, primes_between
+from .._config import require, require_int_range
+from ..core import Family, normalise
+from ._affine_gf import (affine_conjugate_match, allowed_pairs, count_allowed, familiar_tables, one_argument,
+                         table, to_int)
+from ._numeric import primes_between
 
-# (modulus, alpha, beta, gamma), modulus 0 = plain integers
-_FAMILIAR = {
-    "arithmetic": (0, 2, -1, 0),
-    "fibonacci": (0, 1, 1, 0),
-    "alternate": (0, 0, 1, 0),
-    "double": (0, 2, 0, 0),
-    "count_up": (0, 1, 0, 1),
-    "count_down": (0, 1, 0, -1),
+_ID_OPS = {"arithmetic": (2, -1), "fibonacci": (1, 1), "pell": (2, 1)}
+_FAMILIAR = {  # next term from (x_prev, x), for the novelty checker (reduced mod m after)
+    "arithmetic": lambda xp, x: 2 * x - xp, "fibonacci": lambda xp, x: x + xp,
+    "alternate": lambda xp, x: xp, "pell": lambda xp, x: 2 * x + xp,
+    "jacobsthal": lambda xp, x: x + 2 * xp, "difference": lambda xp, x: x - xp,
+    "negated alternate": lambda xp, x: -xp, "x_prev-x": lambda xp, x: xp - x,
+    "double": lambda xp, x: 2 * x, "count up": lambda xp, x: x + 1, "constant": lambda xp, x: x,
+    "product": lambda xp, x: x * xp, "square": lambda xp, x: x * x,
 }
-_ID_RULES = tuple(_FAMILIAR.values())
-_ID_NAME = {rule: name for name, rule in _FAMILIAR.items()}
 
 
 @dataclass(frozen=True)
 class SequenceConfig:
     difficulty: int = 2
-    min_modulus: int = 23  # ood moduli: the primes in [min_modulus, max_modulus]; seeds < min_modulus
-    max_modulus: int = 97
-    n_out: int = 1  # terms to continue
+    modulus: int = 31  # prime; seeds and terms are residues 0..modulus-1
 
     def __post_init__(self) -> None:
-        require_int_range("min_modulus", self.min_modulus, 20, 500)  # >= 400 seed pairs: pools of 256 fit
-        require_int_range("max_modulus", self.max_modulus, 10, 500)
-        require_min_max(self, "min_modulus", "max_modulus")
-        require(bool(self.moduli), "max_modulus", self.max_modulus, "no prime in the modulus range")
-        require_int_range("n_out", self.n_out, 1, 5)
-
-    @property
-    def moduli(self) -> tuple[int, ...]:
-        return primes_between(self.min_modulus, self.max_modulus)
-
-
-_LEVELS = {
-    1: dict(min_modulus=23, max_modulus=67, n_out=2),
-    2: dict(min_modulus=23, max_modulus=97, n_out=1),
-    3: dict(min_modulus=23, max_modulus=151, n_out=1),
-}
+        require_int_range("modulus", self.modulus, 23, 97)  # >= 529 seed pairs: pools of 256 fit
+        require(self.modulus in primes_between(23, 97), "modulus", self.modulus, "must be prime")
 
 
 class Sequence(Family):
     name = "sequence"
     n_choices = 3
-    # A demo with n_out >= 3 pins the rule for its modulus, so distractors agreeing on it
-    # would mostly be the anchor itself: they are drawn independently.
-    max_agree = {"ood": 0, "id": 0}
+    matched_outputs = False  # see the module docstring: output pairs are uniform under every rule
+    config_class = SequenceConfig
+    levels = {1: dict(modulus=23), 2: dict(modulus=31), 3: dict(modulus=47)}
 
-    def config(self, difficulty: int = 2, **overrides) -> SequenceConfig:
-        return with_difficulty(SequenceConfig, _LEVELS, difficulty, overrides)
-
+    # -- the generative process: a rule is (alpha, beta, gamma) mod m ---------------------------
     def sample_rule(self, rng: random.Random, variant: str, cfg: SequenceConfig):
-        if variant == "id":
-            return rng.choice(_ID_RULES)
-        m = rng.choice(cfg.moduli)
-        return m, rng.randrange(m), rng.randrange(m), rng.randrange(m)
+        m = cfg.modulus
+        if variant == "ood":
+            a, b = rng.choice(allowed_pairs(m))
+            return a, b, rng.randrange(m)
+        s = rng.randrange(m) if variant == "renamed" else 0
+        return _renamed(rng.choice(list(_ID_OPS.values())), s, m)
 
-    def sample_distractor(self, rng, variant, cfg, anchor, agree):
-        if variant == "id":  # any other familiar recurrence (the tuple needs distinct rules anyway)
-            return rng.choice([r for r in _ID_RULES if r != anchor])
-        return self.sample_rule(rng, variant, cfg)
+    def sample_tuple(self, rng, variant, cfg, paired):
+        m = cfg.modulus
+        if variant == "ood":
+            a, b = rng.choice(allowed_pairs(m))
+            return [(a, b, g) for g in rng.sample(range(m), 3)]
+        s = rng.randrange(m) if variant == "renamed" else 0
+        ops = list(_ID_OPS.values())
+        rng.shuffle(ops)
+        return [_renamed(op, s, m) for op in ops]
 
-    def sample_input(self, rng, variant, cfg, gold=None) -> tuple[int, int]:
-        return rng.randrange(cfg.min_modulus), rng.randrange(cfg.min_modulus)
+    def sample_input(self, rng, variant, cfg) -> tuple[int, int]:
+        return rng.randrange(cfg.modulus), rng.randrange(cfg.modulus)
 
     def render_input(self, x: tuple[int, int]) -> str:
         return f"{x[0]} {x[1]}"
 
     def apply(self, rule, x: tuple[int, int], cfg) -> str:
-        m, alpha, beta, gamma = rule
-        prev, cur = x
-        out = []
-        for _ in range(cfg.n_out):
-            prev, cur = cur, alpha * cur + beta * prev + gamma
-            if m:
-                cur %= m
-            out.append(str(cur))
-        return " ".join(out)
+        return "{} {}".format(*_terms(rule, x, cfg.modulus))
 
     def rule_key(self, rule) -> str:
-        return _ID_NAME.get(rule) or "m={} a={} b={} c={}".format(*rule)
+        return "alpha={} beta={} gamma={}".format(*rule)
 
-    def predictive(self, variant, cfg, demos, query, choices) -> list[float]:
-        """Exact: every term after the seeds is one linear equation in (alpha, beta, gamma) over
-        GF(m); a consistent system of rank r leaves m^(3-r) rules, so under the uniform prior
-        P(observations | m) = m^-r, summed over the primes."""
-        if variant == "id":
-            return enumerated_predictive(_ID_RULES, lambda r, x: self.apply(r, x, cfg), demos, query, choices)
-        demo_rows = [row for x, y in demos for row in _rows(x, y)]
-        choice_rows = [_rows(query, c) for c in choices]
-        weights = [0.0] * len(choices)
-        for m in cfg.moduli:
-            basis = _solve([], demo_rows, m)
-            if basis is None:
+    # -- the ideal learner and its competitors --------------------------------------------------
+    def ideal(self, variant, cfg, demos, query, choices) -> list[float]:
+        m = cfg.modulus
+        vals = [_pair(c) for c in choices]
+        if any(v is None for v in vals):
+            return [0.0] * len(choices)
+        if variant == "ood":
+            shared = [row for v in vals for row in _choice_rows(query, v)]
+            return normalise([count_allowed(_demo_rows(demos, query, v) + shared, m) for v in vals])
+        weights = [0] * len(choices)
+        for s in (range(m) if variant == "renamed" else (0,)):
+            rules = [_renamed(op, s, m) for op in _ID_OPS.values()]
+            by_value = {_terms(r, query, m): r for r in rules}
+            if sorted(by_value) != sorted(vals):
                 continue
-            for i, rows in enumerate(choice_rows):
-                full = _solve(basis, rows, m)
-                if full is not None:
-                    weights[i] += float(m) ** -len(full)
+            for j, v in enumerate(vals):
+                weights[j] += all(self.apply(by_value[v], x, cfg) == y for x, y in demos)
         return normalise(weights)
 
-    def log10_rule_space(self, variant, cfg) -> float:
-        if variant == "id":
-            return math.log10(len(_ID_RULES))
-        return math.log10(sum(m ** 3 for m in cfg.moduli))
+    def competitors(self):
+        return {"posterior_predictive": lambda *a: _predictive(self, *a, ratio=False),
+                "posterior_prior_ratio": lambda *a: _predictive(self, *a, ratio=True)}
+
+    # -- what the task measures -----------------------------------------------------------------
+    def familiar_match(self, rule, cfg) -> str | None:
+        """Independent of the generator: the next-term function's full table is tested for
+        dependence on one term only (first-order, copying, constant), compared with every familiar
+        recurrence under every affine renaming of the residues, and tested for a constant second
+        difference (quadratic sequences)."""
+        m = cfg.modulus
+        a, b, g = rule
+        t = table(lambda xp, x: a * x + b * xp + g, m)
+        found = one_argument(t) or affine_conjugate_match(t, _familiar_tabs(m), m)
+        if not found and len({(t[xp][x] - 2 * x + xp) % m for xp in range(m) for x in range(m)}) == 1:
+            found = "quadratic (constant second difference)"
+        return found
+
+    def log10_behaviours(self, variant, cfg) -> float:
+        m = cfg.modulus
+        return math.log10({"id": 3, "renamed": 2 * m + 1, "ood": len(allowed_pairs(m)) * m}[variant])
 
 
-def _rows(seeds: tuple[int, int], terms: str) -> list[tuple[int, ...]] | None:
-    """The equations alpha*x + beta*x_prev + gamma = x' that the terms after the seeds state."""
-    try:
-        z = [*seeds, *(int(t) for t in terms.split())]
-    except ValueError:
-        return None
-    return [(z[i - 1], z[i - 2], 1, z[i]) for i in range(2, len(z))]
+@lru_cache(maxsize=None)
+def _familiar_tabs(m: int) -> dict:
+    average = {"average": lambda xp, x: (x + xp) * pow(2, -1, m)}  # (x + x_prev)/2
+    return familiar_tables(dict(_FAMILIAR, **average), m)
 
 
-def _solve(basis: list, rows, m: int) -> list | None:
-    """Add equations to a reduced row-echelon basis over GF(m); None if they contradict it
-    (or state a term that is not a residue mod m)."""
-    if rows is None:
-        return None
-    basis = list(basis)
-    for row in rows:
-        if not 0 <= row[3] < m:
-            return None
-        if len(basis) == 3:  # the rule is pinned: checking is cheaper than reducing
-            sol = {piv: b[3] for piv, b in basis}
-            if (sol[0] * row[0] + sol[1] * row[1] + sol[2]) % m != row[3]:
-                return None
-            continue
-        row = [v % m for v in row]
-        for piv, b in basis:
-            if row[piv]:
-                f = row[piv]
-                row = [(u - f * v) % m for u, v in zip(row, b)]
-        piv = next((j for j in range(3) if row[j]), None)
-        if piv is None:
-            if row[3]:
-                return None
-            continue
-        inv = pow(row[piv], -1, m)
-        row = [u * inv % m for u in row]
-        basis = [(p, [(u - b[piv] * v) % m for u, v in zip(b, row)] if b[piv] else b) for p, b in basis]
-        basis.append((piv, row))
-    return basis
+def _renamed(op: tuple[int, int], s: int, m: int) -> tuple[int, int, int]:
+    """The id recurrence conjugated by the renaming v -> v + s: gamma = s*(1 - alpha - beta)."""
+    a, b = op
+    return a % m, b % m, s * (1 - a - b) % m
+
+
+def _terms(rule, x, m: int) -> tuple[int, int]:
+    a, b, g = rule
+    x0, x1 = x
+    x2 = (a * x1 + b * x0 + g) % m
+    return x2, (a * x2 + b * x1 + g) % m
+
+
+def _pair(s: str) -> tuple[int, int] | None:
+    parts = [to_int(t) for t in s.split()]
+    return tuple(parts) if len(parts) == 2 and None not in parts else None
+
+
+def _choice_rows(query, v) -> list[tuple[int, int, int]]:
+    """The candidate giving the pair v at the query has gamma = v0 - alpha*x1 - beta*x0; its
+    second term then states alpha*(v0 - x1) + beta*(x1 - x0) = v1 - v0."""
+    x0, x1 = query
+    return [(v[0] - x1, x1 - x0, v[1] - v[0])]
+
+
+def _demo_rows(demos, query, v) -> list[tuple[int, int, int]]:
+    """The equations on (alpha, beta) when the gold gives v at the query (gamma as above)."""
+    x0, x1 = query
+    rows = []
+    for (s0, s1), y in demos:
+        t = _pair(y)
+        if t is None:
+            return [(0, 0, 1)]  # no solution
+        rows.append((s1 - x1, s0 - x0, t[0] - v[0]))
+        rows.append((t[0] - x1, s1 - x0, t[1] - v[0]))
+    return rows
+
+
+def _predictive(fam: Sequence, variant, cfg, demos, query, choices, ratio: bool) -> list[float]:
+    """P(r(query) = choice | demos) for one rule drawn from the variant's prior (every
+    (rule, shift) in renamed), divided by its prior value when ``ratio``: the tuple ignored."""
+    m = cfg.modulus
+    vals = [_pair(c) for c in choices]
+    if any(v is None for v in vals):
+        return [0.0] * len(choices)
+    if variant == "ood":
+        post = [count_allowed(_demo_rows(demos, query, v) + _choice_rows(query, v), m) for v in vals]
+        prior = [count_allowed(_choice_rows(query, v), m) for v in vals]
+    else:
+        post, prior = [0] * len(vals), [0] * len(vals)
+        shifts = range(m) if variant == "renamed" else (0,)
+        for r in [_renamed(op, s, m) for op in _ID_OPS.values() for s in shifts]:
+            out = _terms(r, query, m)
+            if out in vals:
+                j = vals.index(out)
+                prior[j] += 1
+                post[j] += all(fam.apply(r, x, cfg) == y for x, y in demos)
+    return normalise([p / q if ratio and q else float(p) for p, q in zip(post, prior)])

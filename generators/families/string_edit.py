@@ -1,14 +1,46 @@
-"""string_edit: an edit rule applied to a nonce word, letters shown spaced ('d a b e k').
+"""string_edit: an edit of a word's letters, shown spaced ('p l a n e t -> l a n e t p').
 
-ood: every output letter copies a random input position (so letters move, repeat or vanish:
-     swaps and duplications in one normal form), and exactly `shifts` of them are moved along
-     the alphabet by random amounts (the letter successor, generalised); uniform over the
-     L^L * C(L, shifts) * 25^shifts rules: 10^7.3 / 10^8.6 / 10^11.7 at difficulty 1 / 2 / 3.
-id:  one familiar edit: reverse, increment the last letter (abc -> abd), move the first
-     letter to the end or the last to the front, swap the first and last letters or the
-     first two.  (Not sort: the lexicographic minimum of any tuple, it would single out
-     one rule to a demo-blind heuristic.)
-Both variants edit the same nonce words and keep their length, so the gap measures the rule.
+An ood rule is (src, delta): output slot j shows input letter src[j] moved delta[j] places along
+the alphabet (mod 26); an id or renamed rule is the name of a familiar edit.
+- ``id``: a familiar edit (rotation left or right by 1 or 2, reversal, swap of neighbour pairs)
+  applied to common English words of length-1..length+1 letters (enough words for a pool of 64;
+  mean within 5% of ``length``).
+- ``renamed``: the same edits applied to the ood surface, random strings of uniform letters.
+  A renaming of the letters commutes with a position edit, so renaming the words is all that
+  changes: the surface, not the rule.
+- ``ood``: src is a derangement of the positions (every letter moves) that is no familiar
+  position map, and exactly ``shifts`` slots are shifted by 1..25: uniform over
+  |allowed src| * C(length, shifts) * 25^shifts rules (255 / 255 / 14820 allowed src; 10^4.6 /
+  10^6.4 / 10^10.1 at difficulty 1 / 2 / 3), every one a distinct behaviour on the inputs.  The
+  length is even (6 or 8) so that reversal and the pair swap move every letter too.
+
+Familiar rules and the exclusion.  Familiar position maps: identity, rotations, reversal and the
+other reflections (the dihedral group), single swaps, swaps of neighbour pairs (also with wrap).
+Familiar letter patterns: no letter changed, one slot changed (increment the last letter, under
+any renaming of the letters), every slot changed alike (a Caesar shift).  A renaming of the
+letters fixes positions, so an ood rule is a renamed familiar rule only if its position map is
+familiar; the generator excludes those maps exactly (they are absent from its list of allowed
+src).  ``familiar_match`` instead probes the rule on sampled words (which input position each
+slot follows, which slots change letters) and compares with the familiar list.
+
+Pairing design (``matched_outputs = False``).  Equal output multisets on the 16 paired inputs
+are impossible: two bijective edits f != g give the same multiset iff g^-1 f maps the set of
+random words onto itself, which a random set never allows.  The outputs alone are instead made
+exactly uninformative: every rule is a bijection of the strings, the ood and renamed inputs are
+uniform strings (a distribution every bijection preserves) and the tuple is exchangeable (i.i.d.
+draws, or a uniform 3-subset of the familiar edits), so swapping the gold c1 for c2 and the
+inputs W for c2^-1 c1 (W) keeps the measure, the output multiset and the choices.  Every
+candidate moves every letter, so re-pairing by content and then looking letters up in place
+(``repaired_lookup``) learns nothing either.  A learner that re-pairs by content and then
+infers the position map could still succeed: the outputs are near-anagrams of their inputs.
+
+Ideal: with i.i.d. candidates (ood), P(choice j gold) is proportional to N_D(y_j) / N_0(y_j),
+where N counts the allowed rules mapping the query to y that agree with the demos (N_D) or with
+nothing (N_0): a permanent-like sum over src, computed exactly by a dynamic programme over the
+used positions and the shifts spent.  For a 3-subset of the familiar edits (id, renamed) the
+ideal counts the ordered triples of distinct edits that give the choices, the gold agreeing with
+the demos.  Residual: the acceptance events (candidates differ on the paired inputs and on the
+query) are ignored; their probability differs from 1 by < 1e-4.
 """
 
 from __future__ import annotations
@@ -17,128 +49,170 @@ import math
 import random
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import permutations
 
-from .._config import require, require_int_range, with_difficulty
-from .._words import nonce_word
-from ..core import Family, _Retry
+from .._config import require, require_int_range
+from .._words import LEXICON
+from ..core import Family, item_rng, normalise
 
-_ID_EDITS = {
-    "reverse": lambda w: w[::-1],
-    "increment_last": lambda w: w[:-1] + chr((ord(w[-1]) - 96) % 26 + 97),
-    "first_to_end": lambda w: w[1:] + w[:1],
-    "last_to_front": lambda w: w[-1:] + w[:-1],
-    "swap_ends": lambda w: w[-1] + w[1:-1] + w[0],
-    "swap_first_two": lambda w: w[1] + w[0] + w[2:],
-}
-_ID_NAMES = tuple(_ID_EDITS)
+_ABC = "abcdefghijklmnopqrstuvwxyz"
 _ANY = -1  # no demonstration constrains this (slot, source) pair yet
 
 
 @dataclass(frozen=True)
 class StringEditConfig:
     difficulty: int = 2
-    length: int = 5  # letters of a word (fixed, so a position means the same in every demo)
+    length: int = 6  # letters of a word (fixed, so a position means the same in every demo)
     shifts: int = 2  # output letters shifted along the alphabet (ood)
 
     def __post_init__(self) -> None:
-        require_int_range("length", self.length, 4, 8)
+        require_int_range("length", self.length, 6, 8)
+        require(self.length % 2 == 0, "length", self.length,
+                "must be even: reversal and pair swaps must move every letter")
         require_int_range("shifts", self.shifts, 1, 4)
         require(self.shifts < self.length, "shifts", self.shifts, f"must be < length={self.length}")
 
 
-_LEVELS = {1: dict(length=4, shifts=2), 2: dict(length=5, shifts=2), 3: dict(length=7, shifts=3)}
+@lru_cache(maxsize=8)
+def _familiar_maps(n: int) -> dict[tuple, str]:
+    """Familiar position maps (src tuples) -> name."""
+    out = {tuple(range(n)): "identity"}
+    for c in range(n):
+        out.setdefault(tuple((c - j) % n for j in range(n)), "reverse" if c == n - 1 else f"reflection {c}")
+    for r in range(1, n):
+        out[tuple((j + r) % n for j in range(n))] = f"rotate left {r}"
+    for a in range(n):
+        for b in range(a + 1, n):
+            out.setdefault(tuple(b if j == a else a if j == b else j for j in range(n)), f"swap {a} {b}")
+    out[tuple(j ^ 1 for j in range(n))] = "swap neighbour pairs"
+    out[_pairs_wrapped(n)] = "swap neighbour pairs (wrapped)"
+    return out
+
+
+_EDITS = {  # the id and renamed rules, on a list of letters of any length
+    "rotate left 1": lambda w: w[1:] + w[:1],
+    "rotate right 1": lambda w: w[-1:] + w[:-1],
+    "rotate left 2": lambda w: w[2:] + w[:2],
+    "rotate right 2": lambda w: w[-2:] + w[:-2],
+    "reverse": lambda w: w[::-1],
+    "swap neighbour pairs": lambda w: [w[i ^ 1] if i ^ 1 < len(w) else w[i] for i in range(len(w))],
+}
+_EDIT_NAMES = tuple(_EDITS)
+
+
+@lru_cache(maxsize=8)
+def _allowed_src(n: int) -> tuple[tuple, ...]:
+    familiar = _familiar_maps(n)  # it holds every id edit's position map
+    return tuple(p for p in permutations(range(n)) if all(p[j] != j for j in range(n)) and p not in familiar)
+
+
+def _pairs_wrapped(n: int) -> tuple:
+    """Neighbour pairs swapped with the wrap: (1 2)(3 4)...(n-1 0)."""
+    return tuple((j + 1) % n if j % 2 else (j - 1) % n for j in range(n))
+
+
+@lru_cache(maxsize=8)
+def _english(n: int) -> tuple[str, ...]:
+    """English words of n-1..n+1 letters (mean within 5% of n): enough for a pool of 64."""
+    return tuple(sorted({w for w in LEXICON if abs(len(w) - n) <= 1}))
 
 
 def _run(rule, x: str) -> str:
-    sources, delta = rule
-    return "".join(chr((ord(x[p]) - 97 + d) % 26 + 97) for p, d in zip(sources, delta))
+    if isinstance(rule, str):
+        return "".join(_EDITS[rule](list(x)))
+    src, delta = rule
+    return "".join(_ABC[(ord(x[p]) - 97 + d) % 26] for p, d in zip(src, delta))
 
 
 class StringEdit(Family):
     name = "string_edit"
     n_choices = 3
-    # The candidates agree on the first j ~ U{0,1} demos, so one demo need not settle it.
-    # Two agreed demos would pin nearly every slot and leave the anchor alone.
-    max_agree = {"ood": 1, "id": 0}
+    config_class = StringEditConfig
+    levels = {1: dict(length=6, shifts=1), 2: dict(length=6, shifts=2), 3: dict(length=8, shifts=3)}
+    matched_outputs = False  # impossible for bijective edits of random words: see the module docstring
 
-    def config(self, difficulty: int = 2, **overrides) -> StringEditConfig:
-        return with_difficulty(StringEditConfig, _LEVELS, difficulty, overrides)
-
-    # ood rule: (source position per output slot, shift per output slot); id rule: a name.
     def sample_rule(self, rng: random.Random, variant: str, cfg: StringEditConfig):
-        if variant == "id":
-            return rng.choice(_ID_NAMES)
-        sources = tuple(rng.randrange(cfg.length) for _ in range(cfg.length))
+        if variant != "ood":
+            return rng.choice(_EDIT_NAMES)
+        src = rng.choice(_allowed_src(cfg.length))
         delta = [0] * cfg.length
         for slot in rng.sample(range(cfg.length), cfg.shifts):
             delta[slot] = rng.randint(1, 25)
-        return (sources, tuple(delta))
+        return (src, tuple(delta))
 
-    def sample_distractor(self, rng, variant, cfg, anchor, agree):
+    def sample_tuple(self, rng, variant, cfg, paired):
+        if variant != "ood":  # a uniform 3-subset of the familiar edits: exchangeable
+            return rng.sample(_EDIT_NAMES, self.n_choices)
+        return [self.sample_rule(rng, variant, cfg) for _ in range(self.n_choices)]
+
+    def sample_input(self, rng, variant, cfg) -> str:
         if variant == "id":
-            rule = self.sample_rule(rng, variant, cfg)
-            if rule == anchor:  # the tuple would fail every query anyway: fail it early
-                raise _Retry
-            return rule
-        if not agree:
-            return self.sample_rule(rng, variant, cfg)
-        # Exact conditional: slot by slot, weighted by the completions with exactly `shifts` shifts.
-        table = _table(cfg.length, tuple((x, y.replace(" ", "")) for x, y in agree))
-        options = [([p for p, t in enumerate(row) if t == 0],
-                     [(p, t) for p, t in enumerate(row) if t is not None and t > 0]) for row in table]
-        ways = [[0] * (cfg.shifts + 1) for _ in range(cfg.length + 1)]
-        ways[cfg.length][0] = 1  # ways[j][r]: completions of slots j.. with r shifts left
-        for j in range(cfg.length - 1, -1, -1):
-            for r in range(cfg.shifts + 1):
-                ways[j][r] = (len(options[j][0]) * ways[j + 1][r]
-                              + (len(options[j][1]) * ways[j + 1][r - 1] if r else 0))
-        sources, delta, left = [], [], cfg.shifts
-        for j, (copies, shifted) in enumerate(options):
-            if rng.randrange(ways[j][left]) < len(copies) * ways[j + 1][left]:
-                sources.append(rng.choice(copies))
-                delta.append(0)
-            else:
-                p, d = rng.choice(shifted)
-                sources.append(p)
-                delta.append(d)
-                left -= 1
-        return (tuple(sources), tuple(delta))
-
-    def sample_input(self, rng, variant, cfg, gold=None) -> str:
-        return nonce_word(rng, cfg.length)
+            return rng.choice(_english(cfg.length))
+        return "".join(rng.choice(_ABC) for _ in range(cfg.length))
 
     def render_input(self, x: str) -> str:
         return " ".join(x)
 
     def apply(self, rule, x: str, cfg) -> str:
-        return " ".join(_ID_EDITS[rule](x) if isinstance(rule, str) else _run(rule, x))
+        return " ".join(_run(rule, x))
 
     def rule_key(self, rule) -> str:
         if isinstance(rule, str):
             return rule
         return ",".join(map(str, rule[0])) + "|" + ",".join(map(str, rule[1]))
 
-    def predictive(self, variant, cfg, demos, query, choices) -> list[float]:
-        # The prior is uniform, so a choice's weight is the number of rules consistent with
-        # the demos that give it: exact, counted slot by slot (see _count).
+    def ideal(self, variant, cfg, demos, query, choices) -> list[float]:
         outs = [c.replace(" ", "") for c in choices]
-        if variant == "id":
-            live = [n for n in _ID_NAMES if all(self.apply(n, x, cfg) == y for x, y in demos)]
-            counts = [sum(_ID_EDITS[n](query) == c for n in live) for c in outs]
-        else:
-            table = _table(cfg.length, tuple((x, y.replace(" ", "")) for x, y in demos))
-            counts = [_count(table, cfg.shifts, query, c) for c in outs]
-        total = sum(counts)
-        return [c / total for c in counts] if total else [1 / len(choices)] * len(choices)
+        if variant != "ood":
+            return normalise(_triples(tuple((x, y.replace(" ", "")) for x, y in demos), query, tuple(outs)))
+        table = _table(cfg.length, tuple((x, y.replace(" ", "")) for x, y in demos))
+        empty = _table(cfg.length, ())
+        return normalise([_count(table, cfg.shifts, query, y) / max(1, _count(empty, cfg.shifts, query, y))
+                          for y in outs])
 
-    def log10_rule_space(self, variant, cfg) -> float:
-        if variant == "id":
-            return math.log10(len(_ID_NAMES))
+    def competitors(self) -> dict:
+        return {"posterior_predictive": _predictive}
+
+    def familiar_match(self, rule, cfg) -> str | None:
+        n = cfg.length
+        rng = item_rng("string_edit familiar_match", self.rule_key(rule))
+        words = ["".join(rng.choice(_ABC) for _ in range(n)) for _ in range(60)]
+        src = []
+        for j in range(n):  # which input position output slot j follows
+            moved = [p for p in range(n) if all(
+                _run(rule, w)[j] != _run(rule, w[:p] + _ABC[(ord(w[p]) - 96) % 26] + w[p + 1:])[j] for w in words)]
+            if len(moved) != 1:
+                return None
+            src.append(moved[0])
+        name = _familiar_maps(n).get(tuple(src))
+        if name is None:
+            return None
+        # Familiar letter patterns: none changed, one slot changed, or every slot by one same map.
+        changed = [j for j in range(n) if any(_run(rule, w)[j] != w[src[j]] for w in words)]
+        letter_map: dict = {}
+        same_map = all(letter_map.setdefault(w[src[j]], _run(rule, w)[j]) == _run(rule, w)[j]
+                       for w in words for j in range(n))
+        return name if len(changed) <= 1 or len(changed) == n and same_map else None
+
+    def log10_behaviours(self, variant, cfg) -> float:
+        if variant != "ood":
+            return math.log10(len(_EDIT_NAMES))
         n, s = cfg.length, cfg.shifts
-        return n * math.log10(n) + math.log10(math.comb(n, s)) + s * math.log10(25)
+        return math.log10(len(_allowed_src(n)) * math.comb(n, s) * 25 ** s)
 
 
-@lru_cache(maxsize=256)
+def _predictive(variant, cfg, demos, query, choices) -> list[float]:
+    """The posterior predictive alone, P(rule(query) = choice | demos): not the ideal (it
+    ignores that the distractors are prior draws too)."""
+    demos = tuple((x, y.replace(" ", "")) for x, y in demos)
+    outs = [c.replace(" ", "") for c in choices]
+    if variant != "ood":
+        fits = [r for r in _EDIT_NAMES if all(_run(r, x) == y for x, y in demos)]
+        return normalise([sum(_run(r, query) == y for r in fits) for y in outs])
+    return normalise([_count(_table(cfg.length, demos), cfg.shifts, query, y) for y in outs])
+
+
+@lru_cache(maxsize=4096)
 def _table(length: int, demos: tuple) -> tuple:
     """table[slot][source]: the one shift the demos allow (0 = copy), _ANY, or None (ruled out).
 
@@ -148,36 +222,56 @@ def _table(length: int, demos: tuple) -> tuple:
         return tuple((_ANY,) * length for _ in range(length))
     prev = _table(length, demos[:-1])
     x, y = demos[-1]
-    rows = []
-    for j, prow in enumerate(prev):
-        b = ord(y[j])
-        row = []
-        for p, t in enumerate(prow):
-            d = (b - ord(x[p])) % 26
-            row.append(d if t == _ANY or t == d else None)
-        rows.append(tuple(row))
-    return tuple(rows)
+    return tuple(tuple(d if t in (_ANY, d) else None for t, d in
+                       ((t, (ord(y[j]) - ord(x[p])) % 26) for p, t in enumerate(row)))
+                 for j, row in enumerate(prev))
 
 
 def _count(table: tuple, shifts: int, x: str, y: str) -> int:
-    """Rules consistent with the table and with x -> y: [z^shifts] of prod_j (copies_j + shifted_j z).
-
-    Slots are independent but for the total number of shifted slots, hence the polynomial.
-    """
-    if len(y) != len(table):
-        return 0
-    poly = [1]
+    """Allowed ood rules that agree with the table and send x to y: derangements src with exactly
+    ``shifts`` shifted slots (a dynamic programme over the used positions), minus the familiar ones."""
+    n = len(table)
+    cells = [[None] * n for _ in range(n)]
     for j, row in enumerate(table):
-        b = ord(y[j])
-        copy = shift = 0
         for p, t in enumerate(row):
-            d = (b - ord(x[p])) % 26
-            if t == _ANY or t == d:
-                copy += d == 0
-                shift += d != 0
-        nxt = [0] * (len(poly) + 1)
-        for i, c in enumerate(poly):
-            nxt[i] += c * copy
-            nxt[i + 1] += c * shift
-        poly = nxt[: shifts + 1]
-    return poly[shifts] if len(poly) > shifts else 0
+            d = (ord(y[j]) - ord(x[p])) % 26
+            if p != j and t in (_ANY, d):
+                cells[j][p] = d != 0
+    ways = {0: [1] + [0] * shifts}
+    for j in range(n):
+        nxt: dict = {}
+        for mask, counts in ways.items():
+            for p in range(n):
+                nz = cells[j][p]
+                if nz is None or mask >> p & 1:
+                    continue
+                acc = nxt.setdefault(mask | 1 << p, [0] * (shifts + 1))
+                for c in range(shifts + 1 - nz):
+                    acc[c + nz] += counts[c]
+        ways = nxt
+    total = sum(counts[shifts] for counts in ways.values())
+    for src in _excluded_derangements(n):
+        flags = [cells[j][p] for j, p in enumerate(src)]
+        total -= None not in flags and sum(flags) == shifts
+    return total
+
+
+@lru_cache(maxsize=8)
+def _excluded_derangements(n: int) -> tuple:
+    return tuple(s for s in _familiar_maps(n) if all(s[j] != j for j in range(n)))
+
+
+@lru_cache(maxsize=4096)
+def _triples(demos: tuple, query: str, outs: tuple) -> list[int]:
+    """Per choice: ordered triples of distinct familiar edits giving the choices, the gold
+    (that choice's edit) agreeing with the demos."""
+    edits = _EDIT_NAMES
+    makes = [[r for r in edits if _run(r, query) == y] for y in outs]
+    fits = {r for r in edits if all(_run(r, x) == y for x, y in demos)}
+    scores = []
+    for j in range(len(outs)):
+        others = [i for i in range(len(outs)) if i != j]
+        scores.append(sum(1 for g in makes[j] if g in fits
+                          for a in makes[others[0]] if a != g
+                          for b in makes[others[1]] if b not in (g, a)))
+    return scores

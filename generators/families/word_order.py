@@ -1,172 +1,217 @@
-"""word_order: a four-word sentence "subject verb object adverb" ('dog sees cat today'), reordered.
+"""word_order: an n-word sentence, reordered (and, off the familiar surface, translated word by word).
 
-ood: translation into an invented language: each vocabulary word has a random nonce word
-     (a random injection into the nonce_word space) and the four roles come out in a random
-     order (24): 10^57 / 10^81 / 10^165 rules at difficulty 1 / 2 / 3.  The candidates share
-     the lexicon and differ in word order, so every choice holds the same four nonce words:
-     the demonstrations must teach which word translates which and where each role goes.
-id:  a familiar reordering of the same real words: reverse, swap subject and object, swap
-     the first two words, move the first word to the end or the last word to the front, swap
-     the first and last words.  No identity (it shares the query's prefix) and no sort (the
-     lexicographic minimum of any tuple): either would single out one rule to a demo-blind
-     heuristic, at chance only on average and noisy over 200 episodes.
+id:      an English sentence of a fixed role template (n=8: 'the old dog sees a small cat
+         today', i.e. det adj noun verb det adj noun adverb; n=6 drops the determiners), reordered
+         by a familiar rule: reverse, swap subject and object, verb-final (SOV), verb-initial (VSO),
+         adverb to the front, first word to the end, swap the first two words, swap the ends.
+renamed: the same eight reorderings, on sentences of n distinct words drawn from ONE fixed nonce
+         vocabulary (every slot draws from it, no role template), and every word translated by a
+         per-episode lexicon (input word -> a fresh nonce word; part of the rule object, shared
+         by the candidates).  The output is 'the same sentence in another language'.
+ood:     the same surface with a NEW order: any permutation of the n slots that is not
+         familiar.  Familiar (_word_order_familiar.py builds them as permutations): the
+         dihedral group (identity, rotations, reversal and reversed rotations), every swap of two
+         words, every move of one word, every reversal of a contiguous block, every swap of two
+         adjacent blocks, the adjacent-pair swap, the id reorderings, and each of these composed
+         with reversal.  Excluded exactly: the generator draws from the complement (n=8: 40,081
+         of 40,320 orders, 239 familiar ones out; n=6: 619 of 720).  familiar_match is an independent behavioural
+         checker: sequence operations written with slicing (plus alphabetical sorts), compared
+         with the rule on sampled inputs up to a renaming of the output words.
+Behaviours: the lexicon never separates the choices (the candidates share it), so a rule's
+         behaviour is its order: log10 of the allowed orders (n=8, levels 2-3: 4.6; n=6, level 1:
+         2.8; id and renamed: log10 8 = 0.9).
+Pairing: the candidates share the lexicon and differ in order; the outputs cannot have the same
+         multiset under two orders (that needs a set of 16 sentences closed under a slot
+         permutation and a relabelling, which random inputs never are), so matched_outputs is
+         False and the outputs are made uninformative instead: every slot draws from one
+         vocabulary, so the demo outputs are i.i.d. sentences whose law does not depend on the
+         order (exact chance for any learner that ignores the inputs), and the translation
+         removes the input words from the outputs, so content re-pairing finds no match.
+Ideal: the tuple is a uniform lexicon plus three distinct orders drawn uniformly from the
+         variant's orders; every query has distinct words, so given the order of choice i the
+         lexicon on the query is pinned, and so is the order every other choice needs.  P(gold=i)
+         is proportional to the number of orders consistent with the demos and (query, choice i)
+         under one injective lexicon whose implied orders for the other choices are also allowed
+         (every consistent hypothesis pins the same words, so lexicon weights cancel).  Exact;
+         found by backtracking over slots.  The plain posterior predictive is a competitor.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .._config import require, require_int_range, with_difficulty
-from .._words import nonce_space_size, nonce_word
-from ..core import Family, _Retry
+from .._config import require, require_int_range
+from .._words import nonce_word
+from ..core import Family, RetryTuple, item_rng, normalise
+from ._word_order_familiar import allowed_orders, familiar_function_match, id_orders
 
-Sentence = tuple[str, str, str, str]  # subject, verb, object, adverb
-
-_NOUNS = ("cat", "dog", "horse", "cow", "sheep", "goat", "pig", "lion", "tiger", "bear", "wolf", "fox")
+_NONCE_INPUTS = ("bako", "dufe", "gimo", "kesu", "lapi", "mofa", "nube", "pidu",
+                 "rasi", "sove", "tuka", "vime", "zolu", "fena", "kuvo", "pamo")
+_DETS = ("the", "a", "one", "this", "that", "my", "your", "our", "his", "her")
+_ADJS = ("big", "old", "small", "young", "happy", "quiet", "brave", "lazy", "tall", "calm")
+_NOUNS = ("dog", "cat", "horse", "sheep", "goat", "lion", "tiger", "wolf", "fox", "bear", "mouse", "crow")
 _VERBS = ("sees", "likes", "chases", "follows", "finds", "feeds", "helps", "watches")
-_ADVERBS = ("today", "again", "often", "daily", "slowly", "quietly", "tonight", "twice")
-_ORDERS = tuple(itertools.permutations(range(4)))  # output slot i shows role order[i]
-
-_ID_RULES = {
-    "reverse": lambda s: s[::-1],
-    "swap_subject_object": lambda s: (s[2], s[1], s[0], s[3]),
-    "swap_first_two": lambda s: (s[1], s[0], s[2], s[3]),
-    "first_to_end": lambda s: s[1:] + s[:1],
-    "last_to_front": lambda s: s[-1:] + s[:-1],
-    "swap_ends": lambda s: (s[3], s[1], s[2], s[0]),
-}
-_ID_NAMES = tuple(_ID_RULES)
+_ADVS = ("today", "again", "often", "daily", "slowly", "quietly", "tonight", "twice")
 
 
 @dataclass(frozen=True)
 class WordOrderConfig:
     difficulty: int = 2
-    nouns: int = 8  # vocabulary sizes: more words take more demonstrations to cover
-    verbs: int = 6
-    adverbs: int = 6
-    nonce_len: int = 4  # letters of a nonce word (ood)
+    n_words: int = 8  # words per sentence (even: two equal noun phrases, a verb, an adverb)
+    vocab: int = 12  # nonce input words (renamed, ood); more words take more demos to translate
+    out_len: int = 4  # letters of an output nonce word
 
     def __post_init__(self) -> None:
-        require_int_range("nouns", self.nouns, 3, len(_NOUNS))
-        require_int_range("verbs", self.verbs, 2, len(_VERBS))
-        require_int_range("adverbs", self.adverbs, 2, len(_ADVERBS))
-        require_int_range("nonce_len", self.nonce_len, 4, 8)
-        # nonce_word is uniform over its words only at even lengths; the ideal learner needs that.
-        require(self.nonce_len % 2 == 0, "nonce_len", self.nonce_len, "must be even")
-        sentences = self.nouns * (self.nouns - 1) * self.verbs * self.adverbs
-        require(sentences >= 69, "nouns", self.nouns,
-                f"{sentences} possible sentences; a pool of 64 plus 5 queries needs 69")
-
-
-_LEVELS = {
-    1: dict(nouns=6, verbs=4, adverbs=4),
-    2: dict(nouns=8, verbs=6, adverbs=6),
-    3: dict(nouns=12, verbs=8, adverbs=8, nonce_len=6),
-}
-
-
-def _vocab(cfg: WordOrderConfig) -> tuple[str, ...]:
-    return _NOUNS[: cfg.nouns] + _VERBS[: cfg.verbs] + _ADVERBS[: cfg.adverbs]
+        require_int_range("n_words", self.n_words, 6, 8)
+        require(self.n_words % 2 == 0, "n_words", self.n_words, "must be even (role template)")
+        require_int_range("vocab", self.vocab, self.n_words, len(_NONCE_INPUTS))
+        require_int_range("out_len", self.out_len, 3, 6)
 
 
 class WordOrder(Family):
     name = "word_order"
     n_choices = 3
-    max_agree = {"ood": 0, "id": 0}
+    config_class = WordOrderConfig
+    levels = {1: dict(n_words=6, vocab=10), 2: dict(n_words=8, vocab=12), 3: dict(n_words=8, vocab=16)}
+    matched_outputs = False  # see the module docstring: exchangeable outputs instead
 
-    def config(self, difficulty: int = 2, **overrides) -> WordOrderConfig:
-        return with_difficulty(WordOrderConfig, _LEVELS, difficulty, overrides)
-
-    # ood rule: (nonce word per vocabulary word, order); id rule: a name.
+    # id rule: an order; renamed/ood rule: (order, lexicon), lexicon[i] translates _NONCE_INPUTS[i].
     def sample_rule(self, rng: random.Random, variant: str, cfg: WordOrderConfig):
+        order = rng.choice(_orders(variant, cfg.n_words))
+        return order if variant == "id" else (order, _lexicon(rng, cfg))
+
+    def sample_tuple(self, rng, variant, cfg, paired):
+        orders = [rng.choice(_orders(variant, cfg.n_words)) for _ in range(self.n_choices)]
+        if len(set(orders)) < len(orders):
+            raise RetryTuple  # uniform over ordered triples of distinct orders
         if variant == "id":
-            return rng.choice(_ID_NAMES)
-        words: list[str] = []
-        while len(words) < len(_vocab(cfg)):  # uniform over injections
-            w = nonce_word(rng, cfg.nonce_len)
-            if w not in words:
-                words.append(w)
-        return (tuple(words), rng.choice(_ORDERS))
+            return orders
+        lexicon = _lexicon(rng, cfg)
+        return [(o, lexicon) for o in orders]
 
-    def sample_distractor(self, rng, variant, cfg, anchor, agree):
-        # ood: the anchor's lexicon in another order drawn from the prior (the tuple stays
-        # exchangeable).  A copy of the anchor would fail every query: fail the tuple early.
-        if variant == "id":
-            rule = self.sample_rule(rng, variant, cfg)
-        else:
-            rule = (anchor[0], rng.choice(_ORDERS))
-        if rule == anchor:
-            raise _Retry
-        return rule
+    def sample_input(self, rng, variant, cfg) -> tuple[str, ...]:
+        if variant != "id":
+            return tuple(rng.sample(_NONCE_INPUTS[: cfg.vocab], cfg.n_words))
+        half = (cfg.n_words - 2) // 2
+        dets = rng.sample(_DETS, 2) if half == 3 else [None, None]
+        adjs, nouns = rng.sample(_ADJS, 2), rng.sample(_NOUNS, 2)
+        phrase = lambda i: [w for w in (dets[i], adjs[i], nouns[i]) if w]  # noqa: E731
+        return tuple(phrase(0) + [rng.choice(_VERBS)] + phrase(1) + [rng.choice(_ADVS)])
 
-    def sample_input(self, rng, variant, cfg, gold=None) -> Sentence:
-        subject, obj = rng.sample(_NOUNS[: cfg.nouns], 2)
-        return (subject, rng.choice(_VERBS[: cfg.verbs]), obj, rng.choice(_ADVERBS[: cfg.adverbs]))
-
-    def render_input(self, x: Sentence) -> str:
+    def render_input(self, x) -> str:
         return " ".join(x)
 
-    def apply(self, rule, x: Sentence, cfg) -> str:
-        if isinstance(rule, str):
-            return " ".join(_ID_RULES[rule](x))
-        lexicon, order = rule
-        index = {w: i for i, w in enumerate(_vocab(cfg))}
-        return " ".join(lexicon[index[x[role]]] for role in order)
+    def apply(self, rule, x, cfg) -> str:
+        if isinstance(rule[0], int):
+            return " ".join(x[p] for p in rule)
+        order, lexicon = rule
+        return " ".join(lexicon[_NONCE_INPUTS.index(x[p])] for p in order)
 
     def rule_key(self, rule) -> str:
-        if isinstance(rule, str):
-            return rule
-        return "".join(map(str, rule[1])) + "|" + ",".join(rule[0])
+        if isinstance(rule[0], int):
+            return "".join(map(str, rule))
+        return "".join(map(str, rule[0])) + "|" + ",".join(rule[1])
 
-    def predictive(self, variant, cfg, demos, query, choices) -> list[float]:
-        if variant == "id":
-            live = [n for n in _ID_NAMES if all(self.apply(n, x, cfg) == y for x, y in demos)]
-            counts = [sum(" ".join(_ID_RULES[n](query)) == c for n in live) for c in choices]
-        else:
-            # Every (order, choice) pair consistent with the demos pins the same number of
-            # lexicon entries, so under a uniform lexicon each is equally likely: count them.
-            counts = [0] * len(choices)
-            for order, seen, used in _orders(tuple(demos)):
-                for i, c in enumerate(choices):
-                    counts[i] += _extend(seen, used, query, order, c) is not None
-        total = sum(counts)
-        return [c / total for c in counts] if total else [1 / len(choices)] * len(choices)
+    # -- what the task measures ---------------------------------------------------------------
+    def ideal(self, variant, cfg, demos, query, choices) -> list[float]:
+        return normalise(_scores(variant, cfg.n_words, tuple(demos), query, tuple(choices), True))
 
-    def log10_rule_space(self, variant, cfg) -> float:
-        if variant == "id":
-            return math.log10(len(_ID_NAMES))
-        n = nonce_space_size(cfg.nonce_len)
-        lexicons = sum(math.log10(n - i) for i in range(len(_vocab(cfg))))
-        return lexicons + math.log10(len(_ORDERS))
+    def competitors(self):
+        def posterior_predictive(variant, cfg, demos, query, choices):
+            return normalise(_scores(variant, cfg.n_words, tuple(demos), query, tuple(choices), False))
+        return {"posterior_predictive": posterior_predictive}
+
+    def familiar_match(self, rule, cfg) -> str | None:
+        rng = item_rng("word_order", "familiar_match", cfg.n_words, cfg.vocab)
+        xs = [self.sample_input(rng, "ood", cfg) for _ in range(12)]
+        return familiar_function_match(xs, [tuple(self.apply(rule, x, cfg).split()) for x in xs])
+
+    def log10_behaviours(self, variant, cfg) -> float:
+        return math.log10(len(_orders(variant, cfg.n_words)))
 
 
-def _extend(seen: dict, used: dict, x: Sentence, order: tuple, y: str):
-    """Extend the partial lexicon (seen, its inverse used) so that x reads y under order, or None."""
-    out = y.split()
-    if len(out) != len(order):
-        return None
-    seen, used = dict(seen), dict(used)
-    for role, nonce in zip(order, out):
-        word = x[role]
-        if seen.get(word, nonce) != nonce or used.get(nonce, word) != word:
-            return None
-        seen[word], used[nonce] = nonce, word
-    return seen, used
+def _lexicon(rng: random.Random, cfg: WordOrderConfig) -> tuple[str, ...]:
+    """A uniform injection of the input vocabulary into fresh nonce words (exchangeable)."""
+    words: list[str] = []
+    while len(words) < cfg.vocab:
+        w = nonce_word(rng, cfg.out_len)
+        if w not in words and w not in _NONCE_INPUTS:
+            words.append(w)
+    return tuple(words)
 
 
-@lru_cache(maxsize=256)
-def _orders(demos: tuple) -> list:
-    """(order, lexicon it implies, inverse) for each order consistent with the demos."""
-    if not demos:
-        return [(o, {}, {}) for o in _ORDERS]
-    x, y = demos[-1]
-    live = []
-    for order, seen, used in _orders(demos[:-1]):
-        ext = _extend(seen, used, x, order, y)
-        if ext is not None:
-            live.append((order, *ext))
-    return live
+@lru_cache(maxsize=None)
+def _orders(variant: str, n: int) -> tuple[tuple[int, ...], ...]:
+    return tuple(id_orders(n).values()) if variant != "ood" else allowed_orders(n)
+
+
+@lru_cache(maxsize=None)
+def _order_set(variant: str, n: int) -> frozenset:
+    return frozenset(_orders(variant, n))
+
+
+@lru_cache(maxsize=4096)
+def _scores(variant: str, n: int, demos: tuple, query: tuple, choices: tuple, tuple_aware: bool) -> list[float]:
+    """Per choice: the orders (gold hypotheses) consistent with demos + (query, choice) whose
+    implied orders for the other choices are allowed too (tuple_aware) or not required to be."""
+    if not demos:  # every order fits (query, choice) alone: equal counts, skip the n! enumeration
+        return [1.0] * len(choices)
+    allowed = _order_set(variant, n)
+    pairs = [(tuple(x), tuple(y.split())) for x, y in demos]
+    outs = [tuple(c.split()) for c in choices]
+    scores = []
+    for i, c in enumerate(outs):
+        total = 0
+        for order, lex in _consistent(pairs + [(tuple(query), c)], n, variant == "id"):
+            if order not in allowed:
+                continue
+            if tuple_aware:
+                back = {lex[w]: p for p, w in enumerate(query)}  # output word -> query position
+                others = [tuple(back.get(u, -1) for u in o) for j, o in enumerate(outs) if j != i]
+                if not all(o in allowed for o in others):
+                    continue
+            total += 1
+        scores.append(float(total))
+    return scores
+
+
+def _consistent(pairs: list, n: int, identity: bool):
+    """Every order (with its lexicon) under which each pair's output is its input reordered and
+    translated by one injective lexicon (the identity lexicon for id).  Backtracking over slots."""
+    lex: dict[str, str] = {}
+    inv: dict[str, str] = {}
+    order = [0] * n
+    used = [False] * n
+
+    def place(j: int):
+        if j == n:
+            yield tuple(order), dict(lex)
+            return
+        for p in range(n):
+            if used[p]:
+                continue
+            added, ok = [], True
+            for x, y in pairs:
+                w, u = x[p], y[j]
+                if identity and w != u:
+                    ok = False
+                elif w in lex:
+                    ok = lex[w] == u
+                elif u in inv:
+                    ok = False
+                else:
+                    lex[w], inv[u] = u, w
+                    added.append((w, u))
+                if not ok:
+                    break
+            if ok:
+                used[p], order[j] = True, p
+                yield from place(j + 1)
+                used[p] = False
+            for w, u in added:
+                del lex[w], inv[u]
+
+    yield from place(0)

@@ -1,0 +1,164 @@
+"""The episode builder and the pairing control (suite v3): the order of the draws is what makes a task valid.
+
+1. the first ``PAIRED_K`` pool inputs are drawn, independently of any rule;
+2. the candidate tuple is drawn (``Family.sample_tuple``); the core checks that every two
+   candidates differ on those inputs and, where the family claims the pairing constraint
+   (``matched_outputs``), that they give the same multiset of outputs there;
+3. the queries: inputs outside the pool on which the candidates all differ;
+4. the gold rule, uniform in the tuple; only then are the demonstrations written (pool inputs
+   past ``PAIRED_K`` come from their own stream, so the first 16 never depend on the pool size).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from typing import Any, Hashable, Sequence
+
+from .core import (PAIRED_K, SUITE_VERSION, VARIANTS, Demo, Episode, Family, GenerationError, Query, RetryTuple,
+                   item_rng)
+
+_TUPLE_ATTEMPTS = 200  # tuples resampled before the episode gives up
+_QUERY_TRIES = 400  # query inputs tried per query before the tuple is resampled
+_INPUT_TRIES = 10_000  # draws to find one fresh input
+
+
+def _fresh(rng: random.Random, draw, taken: set, what: str) -> Hashable:
+    for _ in range(_INPUT_TRIES):
+        x = draw(rng)
+        if x not in taken:
+            taken.add(x)
+            return x
+    raise GenerationError(f"could not draw a fresh {what}: the input space is too small for the pool")
+
+
+def build_episode(family: Family, variant: str, cfg: Any, *, seed: int, index: int,
+                  n_queries: int, pool_size: int, gold_index: int | None = None,
+                  redraw: int = 0) -> Episode:
+    """Build one episode: a pure function of its arguments (and SUITE_VERSION).
+
+    ``gold_index`` forces which member of the candidate tuple is the gold rule; it exists
+    for the exchangeability test (nothing but the labels and demos may change with it).
+    ``redraw`` > 0 draws a different episode for the same index (see ``distinct_episodes``).
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"variant={variant!r} is not one of {VARIANTS}")
+    ident = (SUITE_VERSION, family.name, variant, cfg.difficulty, seed, index) + ((redraw,) if redraw else ())
+    draw = lambda r: family.sample_input(r, variant, cfg)  # noqa: E731
+    for attempt in range(_TUPLE_ATTEMPTS):
+        taken: set = set()
+        in_rng = item_rng(*ident, "paired", attempt)
+        paired = [_fresh(in_rng, draw, taken, "input") for _ in range(PAIRED_K)]
+        rng = item_rng(*ident, "tuple", attempt)
+        try:
+            rules = family.sample_tuple(rng, variant, cfg, paired)
+            _check_tuple(family, cfg, rules, paired)
+            query_inputs, outputs = _queries(family, variant, cfg, rng, rules, taken, n_queries)
+        except RetryTuple:
+            continue
+        break
+    else:
+        raise GenerationError(f"{family.name}/{variant}: no valid candidate tuple in {_TUPLE_ATTEMPTS} attempts")
+
+    if gold_index is None:
+        gold_index = item_rng(*ident, "gold").randrange(len(rules))
+    gold = rules[gold_index]
+    rest_rng = item_rng(*ident, "pool", attempt)
+    pool = paired[:pool_size] + [_fresh(rest_rng, draw, taken, "input") for _ in range(pool_size - PAIRED_K)]
+
+    order_rng = item_rng(*ident, "order")
+    queries = []
+    for q, outs in zip(query_inputs, outputs):
+        perm = list(range(len(rules)))
+        order_rng.shuffle(perm)
+        queries.append(Query(family.render_input(q), tuple(outs[i] for i in perm), perm.index(gold_index)))
+    demos = tuple(Demo(family.render_input(x), family.apply(gold, x, cfg)) for x in pool)
+    return Episode(family.name, variant, cfg.difficulty, seed, index, demos, tuple(queries),
+                   tuple(pool), tuple(query_inputs), family.rule_key(gold), gold)
+
+
+def _check_tuple(family: Family, cfg: Any, rules: list, paired: list) -> None:
+    """The pairing constraint (where the family claims it) and pairwise separation on ``paired``."""
+    if len(rules) != family.n_choices:
+        raise GenerationError(f"{family.name}: sample_tuple gave {len(rules)} rules, not {family.n_choices}")
+    outs = [tuple(family.apply(r, x, cfg) for x in paired) for r in rules]
+    if len(set(outs)) != len(outs):
+        raise RetryTuple  # two candidates agree on every paired input: 16 demos could not separate them
+    if family.matched_outputs and any(Counter(o) != Counter(outs[0]) for o in outs[1:]):
+        raise RetryTuple
+
+
+def distinct_episodes(family: Family, variant: str, cfg: Any, *, seed: int, n_episodes: int,
+                      n_queries: int, pool_size: int):
+    """Episodes 0..n-1 of a set, no two of which share a gold rule (for the ood variants).
+
+    An episode whose rule an earlier one already used is redrawn, so a set's first n episodes
+    do not depend on how many follow.  The id and renamed rule spaces are small, so their rules
+    necessarily repeat (renamed episodes differ in their renaming).
+    """
+    seen: set[str] = set()
+    for index in range(n_episodes):
+        for redraw in range(1000):
+            ep = build_episode(family, variant, cfg, seed=seed, index=index, n_queries=n_queries,
+                               pool_size=pool_size, redraw=redraw)
+            if variant != "ood" or ep.rule_key not in seen:
+                break
+        else:  # pragma: no cover - 1000 redraws means the space is smaller than the set
+            raise GenerationError(f"{family.name}/{variant}: cannot find {n_episodes} distinct rules")
+        seen.add(ep.rule_key)
+        yield ep
+
+
+def _queries(family: Family, variant: str, cfg: Any, rng: random.Random, rules: list,
+             taken: set, n_queries: int) -> tuple[list, list]:
+    """Query inputs on which every candidate rule gives a different output.
+
+    With two candidates (the binary families: two labels, one per candidate on every query)
+    the first candidate's answer alternates from query to query, so whichever candidate is
+    gold, an episode's gold labels split 3:2 (5 queries): a constant answer scores 0.5 +- 1pp
+    on a set instead of +- 5pp.  The condition treats the candidates alike, so the gold index
+    stays independent of the queries.
+    """
+    inputs, outputs = [], []
+    for j in range(n_queries):
+        for _ in range(_QUERY_TRIES):
+            q = family.sample_input(rng, variant, cfg)
+            if q in taken:
+                continue
+            outs = [family.apply(rule, q, cfg) for rule in rules]
+            if len(outs) == 2 and j and (outs[0] == outputs[0][0]) != (j % 2 == 0):
+                continue
+            if len(set(outs)) == len(outs):
+                taken.add(q)
+                inputs.append(q)
+                outputs.append(outs)
+                break
+        else:
+            raise RetryTuple
+    return inputs, outputs
+
+
+def derangement(rng: random.Random, n: int) -> list[int]:
+    """A uniformly random permutation of range(n) with no fixed point (n >= 2)."""
+    if n < 2:
+        raise ValueError(f"n={n}: a derangement needs at least 2 items")
+    while True:
+        perm = list(range(n))
+        rng.shuffle(perm)
+        if all(i != p for i, p in enumerate(perm)):
+            return perm
+
+
+def control_permutation(identity: Sequence[Any], k: int = PAIRED_K) -> list[int]:
+    """The pairing control's derangement for the episode with this identity (Episode.identity(),
+    or the same fields of a dataset row): output ``perm[i]`` goes to demo ``i``."""
+    return derangement(item_rng(*identity, "derange", k), k)
+
+
+def shuffled_demos(episode: Episode, k: int = PAIRED_K) -> tuple[tuple[Demo, ...], tuple]:
+    """The pairing control: the first k demos with their outputs deranged among them (every
+    input keeps its place, no demo keeps its own output).  Returns the demos and the raw
+    inputs (unchanged), so a learner can be run on what the control's prompt shows."""
+    perm = control_permutation(episode.identity(), k)
+    demos = episode.demos[:k]
+    return tuple(Demo(d.input, demos[p].output) for d, p in zip(demos, perm)), episode.raw_demo_inputs[:k]
