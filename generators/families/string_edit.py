@@ -31,8 +31,9 @@ uniform strings (a distribution every bijection preserves) and the tuple is exch
 draws, or a uniform 3-subset of the familiar edits), so swapping the gold c1 for c2 and the
 inputs W for c2^-1 c1 (W) keeps the measure, the output multiset and the choices.  Every
 candidate moves every letter, so re-pairing by content and then looking letters up in place
-(``repaired_lookup``) learns nothing either.  A learner that re-pairs by content and then
-infers the position map could still succeed: the outputs are near-anagrams of their inputs.
+(``repaired_lookup``) learns nothing either.  Residue: a learner that re-pairs by content and
+then votes, slot by slot, for the source position and shift still succeeds on the control
+(0.86 renamed, 0.72 ood at k=16, 100 episodes): the outputs are near-anagrams of their inputs.
 
 Ideal: with i.i.d. candidates (ood), P(choice j gold) is proportional to N_D(y_j) / N_0(y_j),
 where N counts the allowed rules mapping the query to y that agree with the demos (N_D) or with
@@ -40,7 +41,7 @@ nothing (N_0): a permanent-like sum over src, computed exactly by a dynamic prog
 used positions and the shifts spent.  For a 3-subset of the familiar edits (id, renamed) the
 ideal counts the ordered triples of distinct edits that give the choices, the gold agreeing with
 the demos.  Residual: the acceptance events (candidates differ on the paired inputs and on the
-query) are ignored; their probability differs from 1 by < 1e-4.
+query) are ignored; they fail with probability < 1e-4 averaged over the tuples.
 """
 
 from __future__ import annotations
