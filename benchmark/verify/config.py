@@ -14,15 +14,16 @@ from functools import lru_cache
 
 import yaml
 
-from ..harness import tasks as _tasks
 from ..harness.taskgen import render_all
+from ..task_yaml import utils as _utils
 from ..io import is_int, is_number, shown
 from ..suite import SUITE_GROUP, TASK_VERSION, TaskName, parse_task
 
 # Recorded keys that cannot move a score (num_fewshot is 0, so the few-shot settings are unused).
 _IGNORED = {"fewshot_config", "fewshot_delimiter", "should_decontaminate", "doc_to_decontamination_query",
             "metadata", "task_alias", "group_alias", "tag"}
-_FUNCTIONS = {"utils.load": _tasks.load, "utils.doc_to_text": _tasks.doc_to_text}
+# The hooks as lm-eval resolves them (task_yaml/utils.py), so the recorded source is theirs.
+_FUNCTIONS = {"utils.load": _utils.load, "utils.doc_to_text": _utils.doc_to_text}
 _DEFAULTS = {"description": "", "repeats": 1, "unsafe_code": False}
 SIZE_KEYS = ("difficulty", "episodes", "queries")
 
