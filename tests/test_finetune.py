@@ -191,7 +191,7 @@ def test_recipes_and_task_names():
     r = RECIPES[("lora", top)]
     assert recipe_for("lora", 4 * max(top, r.batch)) == Recipe(r.lr, 4 * r.steps, r.batch)  # same passes over the demos
     assert resolve_tasks("ood_icl_cipher_ood_k4,cipher_ood,label_map") == (
-        ("cipher", "ood"), ("label_map", "ood"), ("label_map", "id"))
+        ("cipher", "ood"), ("label_map", "id"), ("label_map", "renamed"), ("label_map", "ood"))
 
 
 @pytest.mark.parametrize("argv, needle", [

@@ -126,10 +126,10 @@ def _dom(html: str) -> _Dom:
 def test_table_renders_every_entry_and_the_plots_load(page, tmp_path):
     d = _dom(_browser(page.as_uri(), "--dump-dom", tmp=tmp_path))
     assert d.body.get("data-ready") == "1"
-    assert d.svgs >= 2 + 2 * len(FAMS) and int(d.body["data-plots-rendered"]) == d.svgs
+    assert d.svgs >= 3 + 3 * len(FAMS) and int(d.body["data-plots-rendered"]) == d.svgs
     names = [row[0][1] for row in d.rows]
-    assert len(d.rows) == len(NAMES) + 3  # + the sealed entry and the references; the partial run apart
-    for name in NAMES + [SEALED, "Ideal learner", "Chance"]:
+    assert len(d.rows) == len(NAMES) + 4  # + the sealed entry and the three references; the partial run apart
+    for name in NAMES + [SEALED, "Ideal learner", "Copy baseline", "Chance"]:
         assert any(n.startswith(name) for n in names), (name, names)
     provenance = {row[0][1].split("<")[0][:5]: row[-1][1] for row in d.rows}
     assert provenance["alpha"] == "self-reported, seed 4242" and provenance["gamma"] == "rescored, seed 4242 revealed"
