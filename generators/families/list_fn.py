@@ -126,6 +126,8 @@ class ListFn(Family):
 
     def competitors(self):
         def posterior_predictive(variant, cfg, demos, query, choices):
+            if not demos:  # the prior predictive, which _gold_terms would sum class by class
+                return normalise([_prior_term(variant, cfg, tuple(query), c) for c in choices])
             return normalise(_gold_terms(variant, cfg, tuple(demos), tuple(query), tuple(choices)))
         return {"posterior_predictive": posterior_predictive}
 
