@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Hashable, Sequence
 
@@ -100,7 +99,12 @@ class Episode:
         return f"{self.family}_{self.variant}_d{self.difficulty}_s{self.seed}_e{self.index:05d}"
 
     def identity(self) -> tuple:
-        return (SUITE_VERSION, self.family, self.variant, self.difficulty, self.seed, self.index)
+        return episode_identity(self.family, self.variant, self.difficulty, self.seed, self.index)
+
+
+def episode_identity(family: str, variant: str, difficulty: int, seed: int, index: int) -> tuple:
+    """What names an episode (a dataset row carries the same fields): the seed of its private RNGs."""
+    return (SUITE_VERSION, family, variant, difficulty, seed, index)
 
 
 class Family:
@@ -128,21 +132,10 @@ class Family:
         raise NotImplementedError
 
     def sample_tuple(self, rng: random.Random, variant: str, cfg: Any, paired: Sequence[Hashable]) -> list:
-        """The candidate tuple; ``paired`` are the first PAIRED_K pool inputs.  The default:
-        an anchor from the prior, then ``n_choices - 1`` distractors."""
-        anchor = self.sample_rule(rng, variant, cfg)
-        return [anchor] + [self.sample_distractor(rng, variant, cfg, anchor, paired)
-                           for _ in range(self.n_choices - 1)]
-
-    def sample_distractor(self, rng: random.Random, variant: str, cfg: Any, anchor: Hashable,
-                          paired: Sequence[Hashable]) -> Hashable:
-        """A rule giving the anchor's output multiset on ``paired``; the default rejects prior draws."""
-        want = Counter(self.apply(anchor, x, cfg) for x in paired)
-        for _ in range(2000):
-            rule = self.sample_rule(rng, variant, cfg)
-            if Counter(self.apply(rule, x, cfg) for x in paired) == want:
-                return rule
-        raise RetryTuple
+        """The ``n_choices`` candidate rules; ``paired`` are the first PAIRED_K pool inputs.  Draw
+        them so that ``ideal`` can be Bayes-optimal for the draw (docs/validity.md): e.g. i.i.d.
+        prior draws, or a symmetric draw accepted on equal output multisets on ``paired``."""
+        raise NotImplementedError
 
     def sample_input(self, rng: random.Random, variant: str, cfg: Any) -> Hashable:
         """One raw input, drawn independently of every rule."""
@@ -194,13 +187,3 @@ def normalise(weights: Sequence[float]) -> list[float]:
     if not total:
         return [1 / len(weights)] * len(weights)
     return [float(w / total) for w in weights]
-
-
-def distinct_words(rng: random.Random, n: int, make) -> list[str]:
-    """``n`` distinct strings from ``make(rng)`` (nonce label pairs, renamings)."""
-    out: list[str] = []
-    while len(out) < n:
-        w = make(rng)
-        if w not in out:
-            out.append(w)
-    return out

@@ -59,3 +59,16 @@ def test_the_control_docs_derange_the_outputs_and_keep_inputs_query_and_choices(
     for row in shuffled:
         by_episode.setdefault(row["episode"], []).append(tuple(d["output"] for d in row["demos"]))
     assert all(len(set(v)) == 1 for v in by_episode.values()), "one derangement per episode: a shared prefix"
+
+
+def test_the_control_docs_are_the_learners_shuffled_demos():
+    """The loader and generators.shuffled_demos (what the validity learners see) derange alike."""
+    from ood_icl.dataset import BuildSpec, episodes
+    from ood_icl.generators import shuffled_demos
+    from ood_icl.harness.tasks import load
+
+    docs = load("label_map", "renamed", CONTROL_K, episodes=3, control="shuffled")["test"].to_list()
+    eps = list(episodes(BuildSpec("label_map", "renamed", episodes=3)))
+    for doc in docs:
+        demos, _ = shuffled_demos(eps[doc["episode"]])
+        assert [(d["input"], d["output"]) for d in doc["demos"]] == [(d.input, d.output) for d in demos]
