@@ -22,6 +22,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Callable, Sequence
 
 Pair = tuple[str, str]
@@ -72,8 +73,9 @@ def numeric_nearest_neighbour(demos, query, choices):
     return res
 
 
-def _aligned_map(demos, split) -> tuple[dict, dict]:
-    """Per-position and position-free symbol maps from equal-length input/output pairs."""
+@lru_cache(maxsize=512)  # an episode's queries share their demos: build the maps once
+def _aligned_map(demos: tuple, split) -> tuple[dict, dict]:
+    """Per-position and position-free symbol maps from equal-length input/output pairs (read only)."""
     at, anywhere = defaultdict(Counter), defaultdict(Counter)
     for x, y in demos:
         xs, ys = split(x), split(y)
@@ -86,7 +88,7 @@ def _aligned_map(demos, split) -> tuple[dict, dict]:
 
 
 def _lookup(demos, query, choices, split, join) -> list[float]:
-    at, anywhere = _aligned_map(demos, split)
+    at, anywhere = _aligned_map(tuple(map(tuple, demos)), split)
     guess = []
     for i, a in enumerate(split(query)):
         table = at.get((i, a)) or anywhere.get(a)
@@ -174,6 +176,14 @@ def output_length(demos, query, choices):
 def repaired_lookup(demos, query, choices):
     """Re-pair outputs with inputs by content (greedy most-similar, equal length first), then
     look letters and words up as the aligned learners do: pairing recovered without the prompt's order."""
+    pairs = _repaired(tuple(map(tuple, demos)))
+    a = aligned_char_lookup(pairs, query, choices)
+    b = aligned_token_lookup(pairs, query, choices)
+    return [x + y for x, y in zip(a, b)]
+
+
+@lru_cache(maxsize=512)  # the all-pairs similarity is the costly part; an episode's queries share it
+def _repaired(demos: tuple) -> tuple:
     ins, outs = [x for x, _ in demos], [y for _, y in demos]
     scored = sorted(((len(x) != len(y), -_sim(x, y), i, j) for i, x in enumerate(ins) for j, y in enumerate(outs)))
     used_i, used_j, pairs = set(), set(), []
@@ -182,9 +192,7 @@ def repaired_lookup(demos, query, choices):
             used_i.add(i)
             used_j.add(j)
             pairs.append((ins[i], outs[j]))
-    a = aligned_char_lookup(pairs, query, choices)
-    b = aligned_token_lookup(pairs, query, choices)
-    return [x + y for x, y in zip(a, b)]
+    return tuple(pairs)
 
 
 PAIRED: dict[str, Learner] = {
