@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--finetune", type=Path, default=None, metavar="FT_DIR",
                        help="also a fine-tuning run: in-context accuracy at k beside fine-tuned accuracy at budget k")
     table.add_argument("--copy", action="store_true",
-                       help="also the copy baseline's gain on the run's episodes (regenerates them)")
+                       help="also the copy baseline's gain on the run's episodes")
 
     finetune_cli.configure_parser(sub.add_parser("finetune", help="the matched fine-tuning baseline (lm-eval's schema)"))
     verify_cli.configure_parser(sub.add_parser("verify", help="check an lm_eval output folder against the regenerated data"))
@@ -149,9 +149,11 @@ def _table(args) -> int:
     run = verify_run(args.results, seed=None, allow_small=True, allow_partial=True)
     if run.ok:
         record = build_record("table", run)
-        copy = next((r for r in reference_records(seed=run.seed, episodes=run.sizes["episodes"],
-                                                  queries=run.sizes["queries"], families=sorted(record.chance))
-                     if r.slug == "reference-copy"), None) if args.copy else None
+        copy = None
+        if args.copy:  # the copy baseline on the same episodes, beside the run's own ideal block
+            refs = reference_records(seed=run.seed, episodes=run.sizes["episodes"], queries=run.sizes["queries"],
+                                     families=sorted(record.chance), kinds=("copy",), ideal=record.ideal)
+            copy = refs[0] if refs else None
         print("\n" + summary_table(record, copy))
     else:
         print(f"\n(no summary: the run does not verify; `ood-icl verify {args.results}` says why)")

@@ -108,14 +108,19 @@ def build_record(name: str, icl: Verified, ft: Verified | None = None, *, salt: 
 
 def reference_records(*, seed: int = PUBLISHED_SEED, episodes: int = DEFAULT_EPISODES,
                       queries: int = DEFAULT_QUERIES, extra_ks: tuple[int, ...] = (),
-                      families: list[str] | None = None) -> list[Record]:
-    """The ideal-learner and chance entries for one seed, from the generators alone."""
+                      families: list[str] | None = None, kinds: tuple[str, ...] = tuple(REFERENCE_NAMES),
+                      ideal: dict | None = None) -> list[Record]:
+    """The reference entries (``kinds`` of REFERENCE_NAMES) for one seed, from the generators alone;
+    ``ideal``: an ideal block already computed for these sizes and ks (a run's record), reused."""
     sizes = {"difficulty": DEFAULT_DIFFICULTY, "episodes": episodes, "queries": queries}
     families = sorted(families or FAMILIES)
     ks = sorted({K0, *SHOTS, *extra_ks})
-    ideal = ideal_block(seed, sizes, {(f, v): ks for f in families for v in VARIANTS})
+    if ideal is None:
+        ideal = ideal_block(seed, sizes, {(f, v): ks for f in families for v in VARIANTS})
+    else:
+        ks = sorted({int(k) for by_v in ideal.values() for by_k in by_v.values() for k in by_k})
     records = []
-    for kind, title in REFERENCE_NAMES.items():
+    for kind, title in ((kind, REFERENCE_NAMES[kind]) for kind in kinds):
         series = []
         for f in families:
             for v in VARIANTS:
