@@ -128,9 +128,6 @@ class Family:
         return with_difficulty(self.config_class, self.levels, difficulty, overrides)
 
     # -- the generative process ---------------------------------------------------------------
-    def sample_rule(self, rng: random.Random, variant: str, cfg: Any) -> Hashable:
-        raise NotImplementedError
-
     def sample_tuple(self, rng: random.Random, variant: str, cfg: Any, paired: Sequence[Hashable]) -> list:
         """The ``n_choices`` candidate rules; ``paired`` are the first PAIRED_K pool inputs.  Draw
         them so that ``ideal`` can be Bayes-optimal for the draw (docs/validity.md): e.g. i.i.d.

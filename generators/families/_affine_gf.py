@@ -6,12 +6,15 @@
   exact ideal learners count these inside ``allowed_pairs``.
 - ``table`` / ``as_group`` / ``affine_conjugate_match``: the pieces of the independent novelty
   checkers (behaviour on every input, renaming-invariant tests, brute force over renamings).
+- ``ResidueFamily``: the generative process both families share (tuples, inputs, levels).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Callable, Sequence
+
+from ..core import Family, normalise
 
 ALL = "all"  # ``solutions`` when no equation constrains anything
 
@@ -146,3 +149,46 @@ def affine_conjugate_match(t, familiar_tabs: dict, m: int) -> str | None:
                 if all((u * gt[(x - s) * iu % m][(y - s) * iu % m] + s) % m == t[x][y] for x, y in probe):
                     return f"{name} (renamed v -> {u}v+{s})"
     return None
+
+
+class ResidueFamily(Family):
+    """The shared half of affine and sequence: rules are three residues mod a prime m, inputs are
+    uniform pairs of residues, and the tuples are drawn alike.  ood: one allowed linear part shared
+    by the three candidates, three distinct offsets; id / renamed: the three familiar operations in
+    a random order, under one renaming shift (0 for id).  A subclass sets ``id_ops`` and ``rename``."""
+
+    n_choices = 3
+    matched_outputs = False  # the module docstrings: outputs are uniform under every rule
+    levels = {1: dict(modulus=23), 2: dict(modulus=31), 3: dict(modulus=47)}
+    id_ops: dict = {}
+
+    @staticmethod
+    def rename(op: tuple[int, int], s: int, m: int) -> tuple[int, int, int]:
+        raise NotImplementedError
+
+    def sample_tuple(self, rng, variant, cfg, paired):
+        m = cfg.modulus
+        if variant == "ood":
+            a, b = rng.choice(allowed_pairs(m))
+            return [(a, b, c) for c in rng.sample(range(m), 3)]
+        s = rng.randrange(m) if variant == "renamed" else 0
+        ops = list(self.id_ops.values())
+        rng.shuffle(ops)
+        return [self.rename(op, s, m) for op in ops]
+
+    def sample_input(self, rng, variant, cfg) -> tuple[int, int]:
+        return rng.randrange(cfg.modulus), rng.randrange(cfg.modulus)
+
+    def familiar_ideal(self, variant, cfg, demos, query, choices) -> list[float]:
+        """id / renamed: the tuple is the three familiar operations under one shift, so the choices
+        pin the shift (renamed); each choice scores 1 per shift whose operation giving it fits the demos."""
+        m = cfg.modulus
+        weights = [0] * len(choices)
+        for s in (range(m) if variant == "renamed" else (0,)):
+            by_output = {self.apply(r, query, cfg): r for r in (self.rename(op, s, m) for op in self.id_ops.values())}
+            if sorted(by_output) != sorted(choices):
+                continue
+            for j, c in enumerate(choices):
+                weights[j] += all(self.apply(by_output[c], x, cfg) == y for x, y in demos)
+        return normalise(weights)
+

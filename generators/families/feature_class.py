@@ -131,9 +131,6 @@ class FeatureClass(Family):
         pair = bayes.small_pair(rng, [_sig(x) for x in paired], _feats(cfg.n_familiar))
         return [("feature", i, one, zero) for i in pair]
 
-    def sample_rule(self, rng, variant, cfg):
-        return self.sample_tuple(rng, variant, cfg, [self.sample_input(rng, variant, cfg) for _ in range(16)])[0]
-
     def sample_input(self, rng, variant, cfg) -> str:
         if variant == "id":
             return rng.choice(LEXICON)

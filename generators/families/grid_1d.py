@@ -254,9 +254,6 @@ class Grid1d(Family):
             rng.shuffle(colours)
         return (0, *colours)
 
-    def sample_rule(self, rng, variant, cfg):
-        return self._draw(rng, variant, cfg) + (self._recolouring(rng, variant),)
-
     def sample_tuple(self, rng, variant, cfg, paired):
         # Three i.i.d. prior draws, redrawn until distinct; one recolouring for the whole episode.
         colours = self._recolouring(rng, variant)

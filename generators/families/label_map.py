@@ -86,9 +86,6 @@ class LabelMap(Family):
         pair = bayes.small_pair(rng, keys, _singletons(cfg.n_categories))
         return [("is", c, one, zero) for c in pair]
 
-    def sample_rule(self, rng, variant, cfg):
-        return self.sample_tuple(rng, variant, cfg, [self.sample_input(rng, variant, cfg) for _ in range(16)])[0]
-
     def sample_input(self, rng, variant, cfg) -> str:
         return rng.choice(CATEGORIES[ORDER[rng.randrange(cfg.n_categories)]])
 

@@ -225,11 +225,6 @@ class RegularLang(Family):
         rng.shuffle(labels)
         return labels
 
-    def sample_rule(self, rng, variant, cfg):
-        parts = _priors(variant, cfg)
-        desc, mask = rng.choice(parts[rng.randrange(len(parts))])
-        return (desc, mask, *self._labels(rng, variant, cfg), _ALPHABET[variant])
-
     def sample_tuple(self, rng, variant, cfg, paired):
         # The surface (labels, renamed's symbol bijection) once; two i.i.d. languages, redrawn
         # together until their member counts on the paired inputs agree and they differ there.

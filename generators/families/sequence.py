@@ -41,13 +41,12 @@ the posterior/prior ratio (which ignore the tuple) are competitors.
 from __future__ import annotations
 
 import math
-import random
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .._config import require, require_int_range
-from ..core import Family, normalise
-from ._affine_gf import (affine_conjugate_match, allowed_pairs, count_allowed, familiar_tables, one_argument,
+from ..core import normalise
+from ._affine_gf import (ResidueFamily, affine_conjugate_match, allowed_pairs, count_allowed, familiar_tables, one_argument,
                          table, to_int)
 from ._numeric import primes_between
 
@@ -72,35 +71,16 @@ class SequenceConfig:
         require(self.modulus in primes_between(23, 97), "modulus", self.modulus, "must be prime")
 
 
-class Sequence(Family):
+class Sequence(ResidueFamily):
     name = "sequence"
-    n_choices = 3
-    matched_outputs = False  # see the module docstring: output pairs are uniform under every rule
+    id_ops = _ID_OPS
     config_class = SequenceConfig
-    levels = {1: dict(modulus=23), 2: dict(modulus=31), 3: dict(modulus=47)}
+
+    @staticmethod
+    def rename(op: tuple[int, int], s: int, m: int) -> tuple[int, int, int]:
+        return _renamed(op, s, m)
 
     # -- the generative process: a rule is (alpha, beta, gamma) mod m ---------------------------
-    def sample_rule(self, rng: random.Random, variant: str, cfg: SequenceConfig):
-        m = cfg.modulus
-        if variant == "ood":
-            a, b = rng.choice(allowed_pairs(m))
-            return a, b, rng.randrange(m)
-        s = rng.randrange(m) if variant == "renamed" else 0
-        return _renamed(rng.choice(list(_ID_OPS.values())), s, m)
-
-    def sample_tuple(self, rng, variant, cfg, paired):
-        m = cfg.modulus
-        if variant == "ood":
-            a, b = rng.choice(allowed_pairs(m))
-            return [(a, b, g) for g in rng.sample(range(m), 3)]
-        s = rng.randrange(m) if variant == "renamed" else 0
-        ops = list(_ID_OPS.values())
-        rng.shuffle(ops)
-        return [_renamed(op, s, m) for op in ops]
-
-    def sample_input(self, rng, variant, cfg) -> tuple[int, int]:
-        return rng.randrange(cfg.modulus), rng.randrange(cfg.modulus)
-
     def render_input(self, x: tuple[int, int]) -> str:
         return f"{x[0]} {x[1]}"
 
@@ -119,15 +99,7 @@ class Sequence(Family):
         if variant == "ood":
             shared = [row for v in vals for row in _choice_rows(query, v)]
             return normalise([count_allowed(_demo_rows(demos, query, v) + shared, m) for v in vals])
-        weights = [0] * len(choices)
-        for s in (range(m) if variant == "renamed" else (0,)):
-            rules = [_renamed(op, s, m) for op in _ID_OPS.values()]
-            by_value = {_terms(r, query, m): r for r in rules}
-            if sorted(by_value) != sorted(vals):
-                continue
-            for j, v in enumerate(vals):
-                weights[j] += all(self.apply(by_value[v], x, cfg) == y for x, y in demos)
-        return normalise(weights)
+        return self.familiar_ideal(variant, cfg, demos, query, choices)
 
     def competitors(self):
         return {"posterior_predictive": lambda *a: _predictive(self, *a, ratio=False),

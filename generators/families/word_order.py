@@ -79,10 +79,6 @@ class WordOrder(Family):
     matched_outputs = False  # see the module docstring: exchangeable outputs instead
 
     # id rule: an order; renamed/ood rule: (order, lexicon), lexicon[i] translates _NONCE_INPUTS[i].
-    def sample_rule(self, rng: random.Random, variant: str, cfg: WordOrderConfig):
-        order = rng.choice(_orders(variant, cfg.n_words))
-        return order if variant == "id" else (order, _lexicon(rng, cfg))
-
     def sample_tuple(self, rng, variant, cfg, paired):
         orders = [rng.choice(_orders(variant, cfg.n_words)) for _ in range(self.n_choices)]
         if len(set(orders)) < len(orders):
