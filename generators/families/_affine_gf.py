@@ -11,10 +11,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Sequence
 
+from .._config import require, require_int_range
 from ..core import Family, normalise
+from ._numeric import primes_between
 
 ALL = "all"  # ``solutions`` when no equation constrains anything
 
@@ -151,20 +154,36 @@ def affine_conjugate_match(t, familiar_tabs: dict, m: int) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class ResidueConfig:
+    """Both families' knobs: inputs (operand pairs, seed pairs) and outputs are residues mod a prime."""
+
+    difficulty: int = 2
+    modulus: int = 31  # prime; every number shown is a residue 0..modulus-1
+
+    def __post_init__(self) -> None:
+        require_int_range("modulus", self.modulus, 23, 97)  # >= 529 input pairs: pools of 256 fit
+        require(self.modulus in primes_between(23, 97), "modulus", self.modulus, "must be prime")
+
+
 class ResidueFamily(Family):
     """The shared half of affine and sequence: rules are three residues mod a prime m, inputs are
     uniform pairs of residues, and the tuples are drawn alike.  ood: one allowed linear part shared
     by the three candidates, three distinct offsets; id / renamed: the three familiar operations in
-    a random order, under one renaming shift (0 for id).  A subclass sets ``id_ops`` and ``rename``."""
+    a random order, under one renaming shift (0 for id).  A subclass sets ``id_ops``, ``render_input`` and ``apply``."""
 
     n_choices = 3
     matched_outputs = False  # the module docstrings: outputs are uniform under every rule
     levels = {1: dict(modulus=23), 2: dict(modulus=31), 3: dict(modulus=47)}
     id_ops: dict = {}
+    config_class = ResidueConfig
 
     @staticmethod
     def rename(op: tuple[int, int], s: int, m: int) -> tuple[int, int, int]:
-        raise NotImplementedError
+        """The familiar linear part (p, q) conjugated by the renaming v -> v + s of every number:
+        r(v) = p*v1 + q*v2 + s*(1 - p - q), in both families (an operation or a recurrence)."""
+        p, q = op
+        return p % m, q % m, s * (1 - p - q) % m
 
     def sample_tuple(self, rng, variant, cfg, paired):
         m = cfg.modulus

@@ -37,14 +37,11 @@ posterior/prior ratio are competitors (here they coincide with it or are close).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
 
-from .._config import require, require_int_range
 from ..core import normalise
 from ._affine_gf import (ResidueFamily, affine_conjugate_match, allowed_pairs, as_difference, as_group,
                          count_allowed, familiar_tables, one_argument, table, to_int)
-from ._numeric import primes_between
 
 _SYMBOL = "@"
 _ID_OPS = {"add": (1, 1), "sub": (1, -1), "rsub": (-1, 1)}
@@ -58,24 +55,9 @@ _FAMILIAR = {  # the novelty checker's list, as plain integer functions (reduced
 }
 
 
-@dataclass(frozen=True)
-class AffineConfig:
-    difficulty: int = 2
-    modulus: int = 31  # prime; operands and results are residues 0..modulus-1
-
-    def __post_init__(self) -> None:
-        require_int_range("modulus", self.modulus, 23, 97)  # >= 529 operand pairs: pools of 256 fit
-        require(self.modulus in primes_between(23, 97), "modulus", self.modulus, "must be prime")
-
-
 class Affine(ResidueFamily):
     name = "affine"
     id_ops = _ID_OPS
-    config_class = AffineConfig
-
-    @staticmethod
-    def rename(op: tuple[int, int], s: int, m: int) -> tuple[int, int, int]:
-        return _renamed(op, s, m)
 
     # -- the generative process: a rule is (p, q, c) mod m ------------------------------------
     def render_input(self, x: tuple[int, int]) -> str:
@@ -129,12 +111,6 @@ def _familiar_tabs(m: int) -> dict:
     return familiar_tables(_FAMILIAR, m)
 
 
-def _renamed(op: tuple[int, int], s: int, m: int) -> tuple[int, int, int]:
-    """The id operation p*a + q*b conjugated by the renaming v -> v + s: offset s*(1 - p - q)."""
-    p, q = op
-    return p % m, q % m, s * (1 - p - q) % m
-
-
 def _rows(demos, query, v: int) -> list[tuple[int, int, int]]:
     """The equations on (p, q) when the rule gives v at the query (its c = v - p*a - q*b)."""
     a, b = query
@@ -155,7 +131,7 @@ def _predictive(fam: Affine, variant, cfg, demos, query, choices, ratio: bool) -
     if variant == "ood":  # the prior predictive is |allowed| for every value: ratio = predictive
         return normalise([count_allowed(_rows(demos, query, v), m) for v in vals])
     shifts = range(m) if variant == "renamed" else (0,)
-    rules = [_renamed(op, s, m) for op in _ID_OPS.values() for s in shifts]
+    rules = [Affine.rename(op, s, m) for op in _ID_OPS.values() for s in shifts]
     post, prior = [0] * len(vals), [0] * len(vals)
     for r in rules:
         out = to_int(fam.apply(r, query, cfg))

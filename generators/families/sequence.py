@@ -41,14 +41,11 @@ the posterior/prior ratio (which ignore the tuple) are competitors.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
 
-from .._config import require, require_int_range
 from ..core import normalise
 from ._affine_gf import (ResidueFamily, affine_conjugate_match, allowed_pairs, count_allowed, familiar_tables, one_argument,
                          table, to_int)
-from ._numeric import primes_between
 
 _ID_OPS = {"arithmetic": (2, -1), "fibonacci": (1, 1), "pell": (2, 1)}
 _FAMILIAR = {  # next term from (x_prev, x), for the novelty checker (reduced mod m after)
@@ -61,24 +58,9 @@ _FAMILIAR = {  # next term from (x_prev, x), for the novelty checker (reduced mo
 }
 
 
-@dataclass(frozen=True)
-class SequenceConfig:
-    difficulty: int = 2
-    modulus: int = 31  # prime; seeds and terms are residues 0..modulus-1
-
-    def __post_init__(self) -> None:
-        require_int_range("modulus", self.modulus, 23, 97)  # >= 529 seed pairs: pools of 256 fit
-        require(self.modulus in primes_between(23, 97), "modulus", self.modulus, "must be prime")
-
-
 class Sequence(ResidueFamily):
     name = "sequence"
     id_ops = _ID_OPS
-    config_class = SequenceConfig
-
-    @staticmethod
-    def rename(op: tuple[int, int], s: int, m: int) -> tuple[int, int, int]:
-        return _renamed(op, s, m)
 
     # -- the generative process: a rule is (alpha, beta, gamma) mod m ---------------------------
     def render_input(self, x: tuple[int, int]) -> str:
@@ -130,12 +112,6 @@ def _familiar_tabs(m: int) -> dict:
     return familiar_tables(dict(_FAMILIAR, **average), m)
 
 
-def _renamed(op: tuple[int, int], s: int, m: int) -> tuple[int, int, int]:
-    """The id recurrence conjugated by the renaming v -> v + s: gamma = s*(1 - alpha - beta)."""
-    a, b = op
-    return a % m, b % m, s * (1 - a - b) % m
-
-
 def _terms(rule, x, m: int) -> tuple[int, int]:
     a, b, g = rule
     x0, x1 = x
@@ -181,7 +157,7 @@ def _predictive(fam: Sequence, variant, cfg, demos, query, choices, ratio: bool)
     else:
         post, prior = [0] * len(vals), [0] * len(vals)
         shifts = range(m) if variant == "renamed" else (0,)
-        for r in [_renamed(op, s, m) for op in _ID_OPS.values() for s in shifts]:
+        for r in [Sequence.rename(op, s, m) for op in _ID_OPS.values() for s in shifts]:
             out = _terms(r, query, m)
             if out in vals:
                 j = vals.index(out)
