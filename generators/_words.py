@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import string
+from functools import lru_cache
 
 # Common English nouns in six semantic categories, 48-50 each, all lowercase letters.
 CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -55,3 +57,23 @@ def nonce_space_size(n_letters: int) -> int:
     c, v = len(_CONSONANTS), len(_VOWELS)
     half, rest = n_letters // 2, n_letters - n_letters // 2
     return c ** rest * v ** half + c ** half * v ** rest
+
+
+@lru_cache(maxsize=8)
+def english_words(n: int) -> tuple[str, ...]:
+    """English words of n-1..n+1 letters (mean within 5% of n): enough for a pool of 64."""
+    return tuple(sorted({w for w in LEXICON if abs(len(w) - n) <= 1}))
+
+
+class SpelledWordInputs:
+    """Inputs of the families that rewrite a word letter by letter (cipher, string_edit): id
+    inputs are English words of about ``cfg.length`` letters, renamed and ood ones uniform
+    strings of exactly ``cfg.length`` letters; shown spelled out, one letter per token."""
+
+    def sample_input(self, rng: random.Random, variant: str, cfg) -> str:
+        if variant == "id":
+            return rng.choice(english_words(cfg.length))
+        return "".join(rng.choice(string.ascii_lowercase) for _ in range(cfg.length))
+
+    def render_input(self, x: str) -> str:
+        return " ".join(x)

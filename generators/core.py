@@ -26,7 +26,7 @@ import hashlib
 import json
 import random
 from dataclasses import dataclass
-from typing import Any, Hashable, Sequence
+from typing import Any, Hashable, Iterable, Sequence
 
 from ._config import with_difficulty
 
@@ -184,3 +184,11 @@ def normalise(weights: Sequence[float]) -> list[float]:
     if not total:
         return [1 / len(weights)] * len(weights)
     return [float(w / total) for w in weights]
+
+
+def one_renaming(pairs: Iterable[tuple[Hashable, Hashable]]) -> bool:
+    """Whether a single injective renaming R has R(a) == b for every pair (a, b): the novelty
+    checkers' test that two behaviours differ only in the names of their symbols."""
+    fwd: dict = {}
+    back: dict = {}
+    return all(fwd.setdefault(a, b) == b and back.setdefault(b, a) == a for a, b in pairs)

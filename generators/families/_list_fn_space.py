@@ -11,7 +11,7 @@ import itertools
 from functools import lru_cache
 from typing import Callable
 
-from ..core import item_rng
+from ..core import item_rng, one_renaming
 
 Digits = tuple[int, ...]
 
@@ -145,16 +145,6 @@ def familiar_function_match(xs: list, ys: list) -> str | None:
     one injective output renaming R, or None."""
     for name, f in _checker_functions(len(xs[0])):
         for u, c in _AFFINE:
-            ren: dict = {}
-            inv: dict = {}
-            ok = True
-            for x, y in zip(xs, ys):
-                for a, b in zip(f([(u * d + c) % 10 for d in x]), y):
-                    if ren.setdefault(a, b) != b or inv.setdefault(b, a) != a:
-                        ok = False
-                        break
-                if not ok:
-                    break
-            if ok:
+            if one_renaming(p for x, y in zip(xs, ys) for p in zip(f([(u * d + c) % 10 for d in x]), y)):
                 return name if (u, c) == (1, 0) else f"{name} after x->{u}x+{c}"
     return None

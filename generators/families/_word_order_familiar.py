@@ -10,6 +10,8 @@ import itertools
 from functools import lru_cache
 from typing import Callable, Sequence
 
+from ..core import one_renaming
+
 
 def id_orders(n: int) -> dict[str, tuple[int, ...]]:
     """The id rules on the role template: subject, verb, object, adverb (each noun phrase n/2-1 words)."""
@@ -108,19 +110,8 @@ def familiar_function_match(xs: list, ys: list) -> str | None:
     """The name of a familiar sequence operation f such that ys[i] = R(f(xs[i])) for one
     injective word renaming R, or None."""
     for name, f in _checker_functions(len(xs[0])):
-        ren: dict[str, str] = {}
-        inv: dict[str, str] = {}
-        ok = True
-        for x, y in zip(xs, ys):
-            fx = f(x)
-            if len(fx) != len(y):
-                ok = False
-            for w, u in zip(fx, y):
-                if ren.setdefault(w, u) != u or inv.setdefault(u, w) != w:
-                    ok = False
-                    break
-            if not ok:
-                break
-        if ok:
+        fxs = [f(x) for x in xs]
+        if all(len(fx) == len(y) for fx, y in zip(fxs, ys)) and one_renaming(
+                p for fx, y in zip(fxs, ys) for p in zip(fx, y)):
             return name
     return None

@@ -57,7 +57,7 @@ import random
 from dataclasses import dataclass
 
 from .._config import require, require_int_range, require_min_max
-from ..core import Family, RetryTuple, item_rng
+from ..core import Family, RetryTuple, item_rng, one_renaming
 
 # Keys and values are capitalised name fragments that SmolLM2 reads as one token (like a country
 # or a capital), none of them an id country or value; the two lists are disjoint.
@@ -224,16 +224,9 @@ def _familiar_table(table: dict[str, str]) -> str | None:
                   "prefix": lambda k, n: k[:n], "suffix": lambda k, n: k[-n:],
                   "reversed prefix": lambda k, n: k[::-1][:n]}
     for name, t in transforms.items():
-        fwd: dict[str, str] = {}
-        back: dict[str, str] = {}
-        ok = True
-        for k, v in table.items():
-            src = t(k, len(v))
-            if len(src) != len(v) or any(fwd.setdefault(a, b) != b or back.setdefault(b, a) != a
-                                         for a, b in zip(src, v)):
-                ok = False
-                break
-        if ok:
+        srcs = {k: t(k, len(v)) for k, v in table.items()}
+        if all(len(srcs[k]) == len(v) for k, v in table.items()) and one_renaming(
+                p for k, v in table.items() for p in zip(srcs[k], v)):
             return f"key {name} with letters renamed"
     if any(k in v or v in k for k, v in table.items()):
         return "value copies its key"

@@ -60,7 +60,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .._config import require_int_range
-from .._words import LEXICON
+from .._words import SpelledWordInputs
 from ..core import Family, item_rng, normalise
 
 _ABC = string.ascii_lowercase
@@ -115,16 +115,11 @@ def _excluded_types() -> frozenset:
     return frozenset(_cycle_type(p) for p in _familiar().values())
 
 
-@lru_cache(maxsize=8)
-def _english(length: int) -> tuple[str, ...]:
-    return tuple(sorted({w for w in LEXICON if abs(len(w) - length) <= 1}))
-
-
 def _shift(s: int) -> str:
     return _ABC[s:] + _ABC[:s]
 
 
-class Cipher(Family):
+class Cipher(SpelledWordInputs, Family):
     name = "cipher"
     n_choices = 3
     config_class = CipherConfig
@@ -146,14 +141,6 @@ class Cipher(Family):
         if variant != "ood":  # three distinct shifts: an exchangeable draw
             return [_shift(s) for s in rng.sample(range(1, 26), self.n_choices)]
         return [self.sample_rule(rng, variant, cfg) for _ in range(self.n_choices)]
-
-    def sample_input(self, rng, variant, cfg) -> str:
-        if variant == "id":
-            return rng.choice(_english(cfg.length))
-        return "".join(rng.choice(_ABC) for _ in range(cfg.length))
-
-    def render_input(self, x: str) -> str:
-        return " ".join(x)
 
     def apply(self, rule: str, x: str, cfg) -> str:
         return " ".join(rule[ord(c) - 97] for c in x)

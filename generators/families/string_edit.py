@@ -53,7 +53,7 @@ from functools import lru_cache
 from itertools import permutations
 
 from .._config import require, require_int_range
-from .._words import LEXICON
+from .._words import SpelledWordInputs
 from ..core import Family, item_rng, normalise
 
 _ABC = "abcdefghijklmnopqrstuvwxyz"
@@ -112,12 +112,6 @@ def _pairs_wrapped(n: int) -> tuple:
     return tuple((j + 1) % n if j % 2 else (j - 1) % n for j in range(n))
 
 
-@lru_cache(maxsize=8)
-def _english(n: int) -> tuple[str, ...]:
-    """English words of n-1..n+1 letters (mean within 5% of n): enough for a pool of 64."""
-    return tuple(sorted({w for w in LEXICON if abs(len(w) - n) <= 1}))
-
-
 def _run(rule, x: str) -> str:
     if isinstance(rule, str):
         return "".join(_EDITS[rule](list(x)))
@@ -125,7 +119,7 @@ def _run(rule, x: str) -> str:
     return "".join(_ABC[(ord(x[p]) - 97 + d) % 26] for p, d in zip(src, delta))
 
 
-class StringEdit(Family):
+class StringEdit(SpelledWordInputs, Family):
     name = "string_edit"
     n_choices = 3
     config_class = StringEditConfig
@@ -145,14 +139,6 @@ class StringEdit(Family):
         if variant != "ood":  # a uniform 3-subset of the familiar edits: exchangeable
             return rng.sample(_EDIT_NAMES, self.n_choices)
         return [self.sample_rule(rng, variant, cfg) for _ in range(self.n_choices)]
-
-    def sample_input(self, rng, variant, cfg) -> str:
-        if variant == "id":
-            return rng.choice(_english(cfg.length))
-        return "".join(rng.choice(_ABC) for _ in range(cfg.length))
-
-    def render_input(self, x: str) -> str:
-        return " ".join(x)
 
     def apply(self, rule, x: str, cfg) -> str:
         return " ".join(_run(rule, x))
