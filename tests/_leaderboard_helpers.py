@@ -9,16 +9,13 @@ in well under a minute.  It is cached per process, so the test files share it.
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
+from _lm_eval_run import run_lm_eval
+
 REPO = Path(__file__).resolve().parent.parent
-TASK_DIR = REPO / "task_yaml"
-LM_EVAL = str(Path(sys.executable).with_name("lm_eval"))
 PRIVATE_SEED = 4242
 SMALL = {"seed": PRIVATE_SEED, "episodes": 2, "queries": 2}
 TASKS = "ood_icl,ood_icl_cipher_ood_k0,ood_icl_cipher_ood_k1_gen"
@@ -31,11 +28,7 @@ def small_run(model: Path, base: Path) -> Path:
     key = str(model)
     if key not in _RUNS:
         out = base / "lb-small-run"
-        cmd = [LM_EVAL, "--model", "hf", "--model_args", f"pretrained={model},dtype=float32",
-               "--tasks", TASKS, "--include_path", str(TASK_DIR), "--device", "cpu", "--batch_size", "32",
-               "--output_path", str(out), "--log_samples", "--metadata", json.dumps(SMALL)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, HF_HUB_OFFLINE="1"))
-        assert proc.returncode == 0, proc.stderr[-3000:]
+        run_lm_eval(model, TASKS, out, "--metadata", json.dumps(SMALL), batch_size=32)
         _RUNS[key] = out
     return _RUNS[key]
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,18 +10,7 @@ import pytest
 from ood_icl.generators import FAMILIES, VARIANTS, get_family
 from ood_icl.suite import QUICK_SHOTS, SHOTS, task_name
 
-TASK_DIR = Path(__file__).resolve().parent.parent / "task_yaml"
-LM_EVAL = str(Path(sys.executable).with_name("lm_eval"))
-
-
-def lm_eval(model: Path, tasks: str, out: Path, *extra: str) -> dict:
-    cmd = [LM_EVAL, "--model", "hf", "--model_args", f"pretrained={model},dtype=float32",
-           "--tasks", tasks, "--include_path", str(TASK_DIR), "--device", "cpu", "--batch_size", "8",
-           "--output_path", str(out), "--log_samples", *extra]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, HF_HUB_OFFLINE="1"))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    (results,) = out.rglob("results_*.json")
-    return json.loads(results.read_text())
+from _lm_eval_run import run_lm_eval as lm_eval
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +42,7 @@ def test_seed_metadata_gives_a_fresh_variant(tiny_model, tmp_path, suite_run):
     _, published_out = suite_run
     task = task_name("cipher", "ood", 4)
     fresh = lm_eval(tiny_model, task, tmp_path / "fresh", "--metadata", '{"seed": 1234}', "--limit", "5")
-    again = lm_eval(tiny_model, task, tmp_path / "again", "--limit", "5", "--metadata", '{"episodes": 4}')
+    lm_eval(tiny_model, task, tmp_path / "again", "--limit", "5", "--metadata", '{"episodes": 4}')
     assert fresh["configs"][task]["metadata"]["seed"] == 1234
     published = _doc_hashes(published_out, task)
     assert _doc_hashes(tmp_path / "again", task) == {i: published[i] for i in range(5)}

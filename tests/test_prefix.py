@@ -7,10 +7,7 @@ agree within 1e-4 and every is_greedy flag exactly, over tasks with k in {0, 1, 
 from __future__ import annotations
 
 import json
-import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +15,7 @@ import pytest
 from ood_icl.harness.prefix_compare import compare
 from ood_icl.harness.prefix_trie import Drop, Run, Trie, add_request, plan
 
-TASK_DIR = Path(__file__).resolve().parent.parent / "task_yaml"
+from _lm_eval_run import OOD_ICL_EVAL, TASK_DIR, run_lm_eval
 TOL = 1e-4
 
 
@@ -99,14 +96,8 @@ def test_memo_gives_the_same_scored_positions():
 # --- the backend on the tiny model -------------------------------------------------------------
 
 def _lm_eval(backend: str, model: Path, out: Path, model_args: str = "") -> dict:
-    cmd = [sys.executable, "-m", "ood_icl.harness.prefix", "--model", backend,
-           "--model_args", f"pretrained={model},dtype=float32{model_args}", "--tasks", ",".join(_tasks()),
-           "--include_path", str(TASK_DIR), "--device", "cpu", "--batch_size", "8", "--limit", "8",
-           "--output_path", str(out), "--log_samples"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, HF_HUB_OFFLINE="1"))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    (results,) = out.rglob("results_*.json")
-    return json.loads(results.read_text())
+    return run_lm_eval(model, ",".join(_tasks()), out, "--limit", "8", cli=OOD_ICL_EVAL, backend=backend,
+                       model_args=model_args)
 
 
 @pytest.fixture(scope="module")
