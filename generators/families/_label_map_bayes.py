@@ -139,20 +139,29 @@ def lookup_scores(demo_keys: Sequence[int], demo_bits: Sequence[int], q_key: int
         return [1.0, 0.0] if known[q_key] else [0.0, 1.0]
     if not demo_keys:
         return [1.0, 1.0]
-    acc = [0.0, 0.0]
-    for _ in range(draws):
-        u = draw_unseen(rng, PAIRED_K - len(demo_keys))
-        if u is None:
-            continue
+
+    def add(u: list, acc: list[float]) -> None:
         counts = Counter(demo_keys)
         counts.update(u)
         nq = counts.get(q_key, 0)
         n_pairs = _n_lookup_pairs(tuple(sorted(counts.values()))) if nq else 0
-        if not n_pairs:
-            continue
-        groups = _canon((n, known.get(c, UNKNOWN)) for c, n in counts.items() if c != q_key)
-        acc[0] += _weighted(groups, -nq, 1) / n_pairs  # gold bit 1 at q: q adds +nq
-        acc[1] += _weighted(groups, nq, 0) / n_pairs
+        if n_pairs:
+            groups = _canon((n, known.get(c, UNKNOWN)) for c, n in counts.items() if c != q_key)
+            acc[0] += _weighted(groups, -nq, 1) / n_pairs  # gold bit 1 at q: q adds +nq
+            acc[1] += _weighted(groups, nq, 0) / n_pairs
+
+    return _sum_over_unseen(draws, PAIRED_K - len(demo_keys), draw_unseen, rng, add)
+
+
+def _sum_over_unseen(draws: int, n_unseen: int, draw_unseen: Callable[[random.Random, int], list | None],
+                     rng: random.Random, add: Callable[[list, list[float]], None]) -> list[float]:
+    """The Monte Carlo sum both shapes share: for each of ``draws`` draws u of the inputs of the
+    unpaired places (None: a draw the process rejects), ``add(u, acc)`` adds u's two terms."""
+    acc = [0.0, 0.0]
+    for _ in range(draws):
+        u = draw_unseen(rng, n_unseen)
+        if u is not None:
+            add(u, acc)
     return acc
 
 
@@ -205,18 +214,15 @@ def small_scores(feats: tuple, weight: Sequence[Sequence[Sequence[float]]], demo
         return [1.0, 0.0] if at_q == {1} else [0.0, 1.0]
     if not demo_sigs or not cons:
         return [1.0, 1.0]
-    acc = [0.0, 0.0]
-    for _ in range(draws):
-        u = draw_unseen(rng, PAIRED_K - len(demo_sigs))
-        if u is None:
-            continue
+
+    def add(u: list, acc: list[float]) -> None:  # acc is [bit 0, bit 1] here
         cnt, pat, n_pairs, groups = _small_stats(feats, tuple(sorted(Counter([*demo_sigs, *u]).items())))
-        if not n_pairs:
-            continue
-        for i in cons:
+        for i in (cons if n_pairs else ()):
             b = feats[i][q_sig]
             acc[b] += sum(weight[i][j][b] for j in groups[cnt[i]]
                           if feats[j][q_sig] != b and pat[j] != pat[i]) / n_pairs
+
+    acc = _sum_over_unseen(draws, PAIRED_K - len(demo_sigs), draw_unseen, rng, add)
     return [acc[1], acc[0]]
 
 
