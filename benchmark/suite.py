@@ -3,7 +3,7 @@
 Every other module imports these; none rebuilds or re-parses a task name by hand.  A leaf
 task's name is built by ``TaskName`` and read back by ``parse_task``, one pattern for all:
 
-    ood_icl_[quick_]<family>_<variant>_k<k>[_<control>][_gen]    in-context (lm-eval)
+    ood_icl_[quick_]<family>_<variant>_k<k>[_<control>][_gen|_chat]   in-context (lm-eval)
     ood_icl_<family>_<variant>_ft<budget>                        the fine-tuning baseline
 
 The variants come from the generators (``VARIANTS``); a control task of the largest shot
@@ -47,8 +47,12 @@ K0_GROUP = f"{PREFIX}_k0"
 QUICK_GROUP = f"{PREFIX}_quick"
 GEN_GROUP = f"{PREFIX}_gen"
 CONTROLS_GROUP = f"{PREFIX}_controls"
-METHODS = ("icl", "gen", "ft")
-"""How a leaf task scores: multiple choice in context, generation in context, fine-tuned."""
+CHAT_GROUP = f"{PREFIX}_chat"
+METHODS = ("icl", "gen", "chat", "ft")
+"""How a leaf task scores: multiple choice in context, generation in context, generation after an
+instruction line (chat and API models, with --apply_chat_template), fine-tuned."""
+GENERATIVE = ("gen", "chat")
+"""The methods scored by exact match of a generated answer (the others: acc of multiple choice)."""
 SERIES = METHODS + CONTROLS
 """What a record's series is: a method, or a control (multiple choice in context, demos altered)."""
 
@@ -86,13 +90,15 @@ class TaskName:
         if self.method == "ft":
             return f"{PREFIX}_{self.family}_{self.variant}_ft{self.k}"
         return (f"{PREFIX}_{'quick_' if self.quick else ''}{self.family}_{self.variant}_k{self.k}"
-                + (f"_{self.control}" if self.control else "") + ("_gen" if self.method == "gen" else ""))
+                + (f"_{self.control}" if self.control else "")
+                + (f"_{self.method}" if self.method in GENERATIVE else ""))
 
 
-def task_name(family: str, variant: str, k: int, gen: bool = False, quick: bool = False, control: str = "") -> str:
-    """The in-context leaf task (``gen``: its generation twin; ``quick``: the demo group's copy;
-    ``control``: one of CONTROLS, at k = CONTROL_K)."""
-    return str(TaskName(family, variant, k, "gen" if gen else "icl", quick, control))
+def task_name(family: str, variant: str, k: int, gen: bool = False, quick: bool = False, control: str = "",
+              method: str = "") -> str:
+    """The in-context leaf task (``gen``: its generation twin; ``method="chat"``: its chat twin;
+    ``quick``: the demo group's copy; ``control``: one of CONTROLS, at k = CONTROL_K)."""
+    return str(TaskName(family, variant, k, method or ("gen" if gen else "icl"), quick, control))
 
 
 def ft_task_name(family: str, variant: str, budget: int) -> str:
@@ -103,7 +109,7 @@ def ft_task_name(family: str, variant: str, budget: int) -> str:
 _NUMBER = "0|[1-9][0-9]{0,5}"
 _NAME_RE = re.compile(
     rf"^{PREFIX}_(?P<quick>quick_)?(?P<family>[a-z0-9_]+)_(?P<variant>{'|'.join(map(re.escape, VARIANTS))})_"
-    rf"(?:k(?P<k>{_NUMBER})(?:_(?P<control>{'|'.join(map(re.escape, CONTROLS)) or '(?!)'}))?(?P<gen>_gen)?"
+    rf"(?:k(?P<k>{_NUMBER})(?:_(?P<control>{'|'.join(map(re.escape, CONTROLS)) or '(?!)'}))?(?:_(?P<gen>gen|chat))?"
     rf"|ft(?P<budget>{_NUMBER}))$")
 
 
@@ -114,5 +120,4 @@ def parse_task(name) -> TaskName | None:
         return None
     if m["budget"] is not None:
         return TaskName(m["family"], m["variant"], int(m["budget"]), "ft")
-    return TaskName(m["family"], m["variant"], int(m["k"]), "gen" if m["gen"] else "icl", bool(m["quick"]),
-                    m["control"] or "")
+    return TaskName(m["family"], m["variant"], int(m["k"]), m["gen"] or "icl", bool(m["quick"]), m["control"] or "")

@@ -127,7 +127,7 @@ def _ideal_of(ideal: dict, series: list) -> dict:
 def verified(tasks: dict, *, seed: int = PRIVATE_SEED, episodes: int = 4, queries: int = 2, kind: str = "icl",
              model: dict | None = None, rng_seed: int = 0):
     """A ``Verified`` run built by hand (no lm_eval): ``tasks`` maps task name -> docs (per-doc bits drawn at 0.6)."""
-    from ood_icl.suite import parse_task
+    from ood_icl.suite import GENERATIVE, parse_task
     from ood_icl.verify.result import TaskScores, Verified
 
     rng = random.Random(rng_seed)
@@ -136,8 +136,7 @@ def verified(tasks: dict, *, seed: int = PRIVATE_SEED, episodes: int = 4, querie
     for name, n_docs in tasks.items():
         t = parse_task(name)
         bits = [1.0 if rng.random() < 0.6 else 0.0 for _ in range(n_docs)]
-        metric = "exact_match" if t.method == "gen" else "acc"
-        scores = {metric: bits} if t.method == "gen" else {"acc": bits, "acc_norm": bits}
+        scores = {"exact_match": bits} if t.method in GENERATIVE else {"acc": bits, "acc_norm": bits}
         out.tasks[name] = TaskScores(name, t.family, t.variant, t.k, t.series, scores, "0" * 64, 3.0)
     return out
 

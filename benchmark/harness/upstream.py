@@ -4,10 +4,8 @@ checklist), for task_yaml/README.md (``taskgen.render_readme``)."""
 from __future__ import annotations
 
 from ..dataset import CITATION
-from ..suite import (CONTROLS_GROUP, GEN_GROUP, K0_GROUP, PUBLISHED_SEED, QUICK_GROUP, SUITE_GROUP, family_group,
-                     variant_group)
-
-CHAT_GROUP = f"{SUITE_GROUP}_chat"
+from ..suite import (CHAT_GROUP, CONTROLS_GROUP, GEN_GROUP, K0_GROUP, PUBLISHED_SEED, QUICK_GROUP, SUITE_GROUP,
+                     family_group, variant_group)
 
 UPSTREAM = """\
 ### Paper

@@ -122,6 +122,8 @@ COLUMNS = (
     Column("equiv", "FT examples ≡ ICL@16", "fine-tuning budget matching in-context accuracy at the largest k (ood)",
            lambda e: (_num(e.stats.equivalence), fmt_budget(e.stats.equivalence, e.stats.ft_budgets))),
     Column("gen", "Gen EM", "exact match of the generation tasks", lambda e: (_num(e.stats.gen), fmt(e.stats.gen))),
+    Column("chat", "Chat EM", "exact match of the chat tasks (ood_icl_chat: an instruction line, the model's chat "
+           "template, the reply's first line)", lambda e: (_num(e.stats.chat), fmt(e.stats.chat))),
     Column("seed", "Provenance", "self-reported (a consistent run on a seed the submitter knew) or rescored by the "
            "maintainers on a sealed seed (commit, then reveal)",
            lambda e: (seed_label(e.record), seed_label(e.record)), False),

@@ -9,8 +9,8 @@ from .. import __version__
 from ..dataset import BuildSpec
 from ..generators import FAMILIES, SUITE_VERSION, VARIANTS, GenerationError
 from ..ideal import chance, copy_by_episode, ideal_by_episode
-from ..suite import (DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, K0, PUBLISHED_SEED, SHOTS,
-                     TASK_VERSION, parse_task, task_name)
+from ..suite import (DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, GENERATIVE, K0,
+                     PUBLISHED_SEED, SHOTS, TASK_VERSION, parse_task, task_name)
 from ..verify.result import Verified
 from .record import FT_BUDGETS, Record, seed_commitment, slug
 
@@ -64,7 +64,7 @@ def verified_series(v: Verified, ignored: list[str] | None = None) -> list[dict]
             ignored.append(f"{name}: the same family, variant and k as {kept[key]}")
             continue
         kept[key] = name
-        metric = "exact_match" if t.method == "gen" else "acc"
+        metric = "exact_match" if t.method in GENERATIVE else "acc"
         item = {"task": name, "family": t.family, "variant": t.variant, "k": t.k, "method": t.method,
                 "metric": metric, "correct": _bits(t.scores[metric]), "task_hash": t.task_hash}
         if "acc_norm" in t.scores:

@@ -28,7 +28,7 @@ _GEOMETRY = {"w": _W, "h": _H, "l": _L, "t": _T, "right": _W - _R, "bottom": _H 
              "label_y": _H - 6, "mid_y": f"{(_T + _H - _B) / 2:.0f}"}
 _VARIANTS = VARIANTS
 _METHOD_LABELS = {"icl": "in-context", "shuffled": "in-context, outputs deranged (control)", "ft": "fine-tuned",
-                  "gen": "generation (EM)"}
+                  "gen": "generation (EM)", "chat": "chat (EM)"}
 
 
 def environment() -> jinja2.Environment:
@@ -52,7 +52,7 @@ def _style(entry_index: int, record: Record, method: str) -> tuple[str, str, str
         return ("", "#000", "") if record.slug == "reference-ideal" else ("", "#888", "2,3")
     colour = PALETTE[entry_index % len(PALETTE)]
     return {"icl": (" in-context", colour, ""), "ft": (" fine-tuned", colour, "6,3"),
-            "gen": (" generation", colour, "1,3")}[method]
+            "gen": (" generation", colour, "1,3"), "chat": (" chat", colour, "4,2,1,2")}[method]
 
 
 def plot(title: str, curves: list[tuple[str, str, str, list[tuple[int, Estimate]]]]) -> dict:
@@ -80,7 +80,7 @@ def plot(title: str, curves: list[tuple[str, str, str, list[tuple[int, Estimate]
 def _curves(entries: list[Entry], pick) -> list:
     curves = []
     for i, entry in enumerate(entries):
-        methods = ("icl",) if entry.record.kind == "reference" else ("icl", "ft")
+        methods = ("icl",) if entry.record.kind == "reference" else ("icl", "ft", "chat")
         for method in methods:
             pts = pick(entry, method)
             if pts:

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..generators import VARIANTS
 from ..io import sha256
-from ..suite import CONTROL_K, SHOTS
+from ..suite import CONTROL_K, GENERATIVE, SHOTS
 from .record import Record, board_families
 
 BOOTSTRAP = 2000
@@ -65,6 +65,7 @@ class Stats:
     equivalence: Estimate = NA
     equivalence_k: int | None = None
     gen: Estimate = NA  # mean exact match over the generation tasks
+    chat: Estimate = NA  # mean exact match over the chat tasks (a chat run: the model's chat template)
     families: tuple = ()
     ft_budgets: tuple = ()  # the fine-tuning budgets every ood family has
     overview: dict = field(default_factory=dict)  # (variant, method, k) -> Estimate of the family mean
@@ -113,9 +114,11 @@ def compute(record: Record, boots: int = BOOTSTRAP) -> Stats:
     _gains(st, point, ideal)
     _control(st, point)
     _icl_vs_ft(st, point, boots)
-    gen = [key for key in point if key[2] == "gen"]
-    if gen:
-        st.gen = _estimate(np.mean([point[g][0] for g in gen]), np.mean([point[g][1] for g in gen], axis=0))
+    for method in GENERATIVE:
+        cells = [key for key in point if key[2] == method]
+        if cells:
+            setattr(st, method, _estimate(np.mean([point[c][0] for c in cells]),
+                                          np.mean([point[c][1] for c in cells], axis=0)))
     return st
 
 

@@ -9,9 +9,10 @@ from ..dataset import BuildSpec, rows
 from ..generators import DIFFICULTIES, GenerationError
 from ..harness.metrics import group_stderr, hash_string, mean, stderr
 from ..io import DataError, is_int, is_number, iter_jsonl, shown
-from ..suite import GEN_GROUP, TASK_VERSION
+from ..suite import GENERATIVE, TASK_VERSION
 from .config import check_config, check_metadata, official
 from ..harness.tasks import shown_docs
+from .chat import CHAT_FILTER
 from .docs import check_samples
 from .result import Leaf, TaskScores, Verified
 
@@ -72,7 +73,7 @@ def _check_logged(samples_path, spec: BuildSpec, leaf: Leaf, sections: dict, nam
     docs = shown_docs(_rows(spec), 0 if method == "ft" else leaf.task.k, leaf.task.control)
     gen_kwargs = leaf.official.get("generation_kwargs") if leaf.official else None
     try:  # one sample at a time: memory about 1x the file (io.iter_jsonl)
-        check = check_samples(iter_jsonl(samples_path), docs, gen=method == "gen", gen_kwargs=gen_kwargs)
+        check = check_samples(iter_jsonl(samples_path), docs, method=method, gen_kwargs=gen_kwargs)
     except DataError as exc:
         add(exc.code, str(exc))
         return {}, ""
@@ -82,7 +83,7 @@ def _check_logged(samples_path, spec: BuildSpec, leaf: Leaf, sections: dict, nam
     task_hash = hash_string("".join(check.hashes))
     if sections["task_hashes"].get(name) != task_hash:
         add("task-hash-mismatch", "task_hashes entry is not the hash of the logged samples")
-    _check_results(sections["results"].get(name), check.scores, add)
+    _check_results(sections["results"].get(name), check.scores, add, filter_of(method))
     return check.scores, task_hash
 
 
@@ -116,18 +117,23 @@ def _spec(out: Verified, family: str, variant: str, official_sizes: dict, episod
         return None
 
 
-def _check_results(entry, scores: dict, add) -> None:
+def filter_of(method: str) -> str:
+    """The filter name lm-eval keys a task's figures by (``acc,none``, ``exact_match,first_line``)."""
+    return CHAT_FILTER if method == "chat" else "none"
+
+
+def _check_results(entry, scores: dict, add, filter_key: str) -> None:
     if not isinstance(entry, dict):
         add("missing-results", "no entry in results")
         return
-    allowed = {"name", "alias", "sample_len"} | {f"{m}{s},none" for m in scores for s in ("", "_stderr")}
+    allowed = {"name", "alias", "sample_len"} | {f"{m}{s},{filter_key}" for m in scores for s in ("", "_stderr")}
     for key in entry:
         if key not in allowed:
             add("unexpected-metric", f"results has {shown(key, 40)}")
     for metric, values in scores.items():
         if any(v is None for v in values):
             return  # a doc failed its own checks: already reported
-        value, reported_err = entry.get(f"{metric},none"), entry.get(f"{metric}_stderr,none")
+        value, reported_err = entry.get(f"{metric},{filter_key}"), entry.get(f"{metric}_stderr,{filter_key}")
         recomputed = mean(values)
         if not is_number(value):
             add("missing-results", f"{metric} is not reported")
@@ -173,14 +179,15 @@ def verify_groups(out: Verified, results: dict, sections: dict) -> None:
 
 def _check_group_figures(out: Verified, group: str, entry: dict, members: list[TaskScores]) -> None:
     """The group's mean (weighted by size) and pooled stderr, as lm-eval aggregates them."""
-    metric = "exact_match" if group == GEN_GROUP else "acc"
+    metric = "exact_match" if members[0].method in GENERATIVE else "acc"
+    key = f"{metric},{filter_of(members[0].method)}"
     sizes = [len(t.scores[metric]) for t in members]
     means = [mean(t.scores[metric]) for t in members]
     value = sum(m * n for m, n in zip(means, sizes)) / sum(sizes)
-    have = entry.get(f"{metric},none")
+    have = entry.get(key)
     if not is_number(have) or abs(have - value) > 1e-9:
         out.add("metric-mismatch", group, f"{metric} reported {shown(have, 24)}, recomputed {value}")
-    have_err = entry.get(f"{metric}_stderr,none")
+    have_err = entry.get(key.replace(",", "_stderr,", 1))
     want_err = group_stderr([stderr(t.scores[metric]) for t in members], sizes)
     if want_err == "N/A" or not is_number(have_err):
         if have_err != want_err:

@@ -17,13 +17,14 @@ import yaml
 from ..harness.taskgen import render_all
 from ..task_yaml import utils as _utils
 from ..io import is_int, is_number, shown
-from ..suite import SUITE_GROUP, TASK_VERSION, TaskName, parse_task
+from ..suite import CHAT_GROUP, SUITE_GROUP, TASK_VERSION, TaskName, parse_task
 
 # Recorded keys that cannot move a score (num_fewshot is 0, so the few-shot settings are unused).
 _IGNORED = {"fewshot_config", "fewshot_delimiter", "should_decontaminate", "doc_to_decontamination_query",
             "metadata", "task_alias", "group_alias", "tag"}
 # The hooks as lm-eval resolves them (task_yaml/utils.py), so the recorded source is theirs.
-_FUNCTIONS = {"utils.load": _utils.load, "utils.doc_to_text": _utils.doc_to_text}
+_FUNCTIONS = {"utils.load": _utils.load, "utils.doc_to_text": _utils.doc_to_text,
+              "utils.doc_to_text_chat": _utils.doc_to_text_chat}
 _DEFAULTS = {"description": "", "repeats": 1, "unsafe_code": False}
 SIZE_KEYS = ("difficulty", "episodes", "queries")
 
@@ -54,6 +55,7 @@ class Official:
     groups: dict[str, tuple[str, ...]]
     metadata: dict  # the suite's metadata: version, seed, difficulty, episodes, queries
     required: frozenset[str]  # the leaves of the default group ``ood_icl``
+    required_chat: frozenset[str]  # the leaves of ``ood_icl_chat``: a chat run's suite
     task_metadata: dict[str, dict]  # each leaf's own metadata (k0 and quick have other episodes)
 
 
@@ -71,7 +73,7 @@ def official() -> Official:
     for name, cfg in files.items():
         if "group" in cfg:
             groups[cfg["group"]] = tuple(cfg["task"])
-        elif "task" in cfg and parse_task(cfg["task"]) is not None:  # chat tasks: verify/chat.py, not yet wired
+        elif "task" in cfg and parse_task(cfg["task"]) is not None:
             full = merged(name)
             task_metadata[full["task"]] = full.pop("metadata")
             tasks[full["task"]] = OfficialTask(parse_task(full["task"]), full)
@@ -80,7 +82,7 @@ def official() -> Official:
         return set().union(*(leaves(m) for m in groups[name])) if name in groups else {name}
 
     suite = merged("_mc_yaml")["metadata"]
-    return Official(tasks, groups, suite, frozenset(leaves(SUITE_GROUP)), task_metadata)
+    return Official(tasks, groups, suite, frozenset(leaves(SUITE_GROUP)), frozenset(leaves(CHAT_GROUP)), task_metadata)
 
 
 def function_source(marker: Function) -> str:

@@ -17,6 +17,8 @@ import numpy as np
 from ..generators import render_prompt
 from ..harness.metrics import doc_hash, hash_string
 from ..io import is_int, is_number, shown
+from ..suite import GENERATIVE
+from .chat import CHAT_FILTER, logged_prompt, prompt_holds_doc, score_chat_sample
 
 MC_METRICS = ("acc", "acc_norm")
 GEN_METRICS = ("exact_match",)
@@ -38,8 +40,13 @@ class DocCheck:
             self.problems[code].append(detail)
 
 
-def check_samples(samples, docs: list[dict], *, gen: bool, gen_kwargs: dict | None) -> DocCheck:
-    metrics = GEN_METRICS if gen else MC_METRICS
+def metrics_of(method: str) -> tuple[str, ...]:
+    return GEN_METRICS if method in GENERATIVE else MC_METRICS
+
+
+def check_samples(samples, docs: list[dict], *, method: str, gen_kwargs: dict | None) -> DocCheck:
+    """``method``: icl (and ft: multiple choice), gen or chat (suite.METHODS)."""
+    metrics = metrics_of(method)
     out = DocCheck({m: [None] * len(docs) for m in metrics})
     seen: set[int] = set()
     for line, sample in enumerate(samples, 1):
@@ -63,7 +70,7 @@ def check_samples(samples, docs: list[dict], *, gen: bool, gen_kwargs: dict | No
             out.add("malformed-sample", f"doc {doc_id}: hashes missing")
             continue
         out.hashes.append("".join(hashes))
-        values = _check_one(out, sample, docs[doc_id], doc_id, gen, gen_kwargs)
+        values = _check_one(out, sample, docs[doc_id], doc_id, method, gen_kwargs)
         if values is not None:
             for metric in metrics:
                 out.scores[metric][doc_id] = values[metric]
@@ -73,7 +80,7 @@ def check_samples(samples, docs: list[dict], *, gen: bool, gen_kwargs: dict | No
     return out
 
 
-def _check_one(out: DocCheck, s: dict, doc: dict, doc_id: int, gen: bool, gen_kwargs) -> dict | None:
+def _check_one(out: DocCheck, s: dict, doc: dict, doc_id: int, method: str, gen_kwargs) -> dict | None:
     where = f"doc {doc_id}"
     logged = s.get("doc")
     if logged != doc:
@@ -83,32 +90,59 @@ def _check_one(out: DocCheck, s: dict, doc: dict, doc_id: int, gen: bool, gen_kw
         out.add("doc-mismatch", f"{where}: logged doc differs from the regenerated row{hint}")
     if s["doc_hash"] != doc_hash(doc):
         out.add("doc-mismatch", f"{where}: doc_hash is not the regenerated doc's")
-    target = doc["answer"] if gen else str(doc["label"])
+    target = doc["answer"] if method in GENERATIVE else str(doc["label"])
     if s.get("target") != target:
         out.add("target-mismatch", f"{where}: target {shown(s.get('target'), 40)}, expected {target!r}")
     if s["target_hash"] != hash_string(target):
         out.add("target-mismatch", f"{where}: target_hash is not the gold target's")
-    prompt = render_prompt(doc["demos"], doc["query"])
-    if s["prompt_hash"] != hash_string(prompt):
-        out.add("prompt-mismatch", f"{where}: prompt_hash is not the official prompt's")
-    if gen:
-        want_args = {"gen_args_0": {"arg_0": prompt, "arg_1": gen_kwargs}}
+    if method == "chat":
+        _check_chat_prompt(out, s, doc, where, gen_kwargs)
     else:
-        want_args = {f"gen_args_{i}": {"arg_0": prompt, "arg_1": " " + c} for i, c in enumerate(doc["choices"])}
-    if s.get("arguments") != want_args:
-        out.add("prompt-mismatch", f"{where}: request arguments differ from the official prompt and choices")
-    if s.get("filter") != "none":
-        out.add("config-mismatch", f"{where}: filter {shown(s.get('filter'), 30)}, official 'none'")
-    metrics = GEN_METRICS if gen else MC_METRICS
+        _check_prompt(out, s, doc, where, method, gen_kwargs)
+    want_filter = CHAT_FILTER if method == "chat" else "none"
+    if s.get("filter") != want_filter:
+        out.add("config-mismatch", f"{where}: filter {shown(s.get('filter'), 30)}, official {want_filter!r}")
+    metrics = metrics_of(method)
     if s.get("metrics") != list(metrics):
         out.add("config-mismatch", f"{where}: metrics {shown(s.get('metrics'), 40)}, official {list(metrics)}")
-    values = _score_gen(out, s, doc, where) if gen else _score_mc(out, s, doc, where)
+    values = {"chat": _score_chat, "gen": _score_gen}.get(method, _score_mc)(out, s, doc, where)
     if values is None:
         return None
     for metric, value in values.items():
         logged = s.get(metric)
         if not is_number(logged) or logged != value:
             out.add("metric-mismatch", f"{where}: {metric} logged {shown(logged, 20)}, recomputed {value}")
+    return values
+
+
+def _check_prompt(out: DocCheck, s: dict, doc: dict, where: str, method: str, gen_kwargs) -> None:
+    """The raw prompt: its hash and every request's arguments are the official ones."""
+    prompt = render_prompt(doc["demos"], doc["query"])
+    if s["prompt_hash"] != hash_string(prompt):
+        out.add("prompt-mismatch", f"{where}: prompt_hash is not the official prompt's")
+    if method == "gen":
+        want_args = {"gen_args_0": {"arg_0": prompt, "arg_1": gen_kwargs}}
+    else:
+        want_args = {f"gen_args_{i}": {"arg_0": prompt, "arg_1": " " + c} for i, c in enumerate(doc["choices"])}
+    if s.get("arguments") != want_args:
+        out.add("prompt-mismatch", f"{where}: request arguments differ from the official prompt and choices")
+
+
+def _check_chat_prompt(out: DocCheck, s: dict, doc: dict, where: str, gen_kwargs) -> None:
+    """A chat prompt is the model's template around the official chat text (verify/chat.py)."""
+    prompt = logged_prompt(s.get("arguments"), gen_kwargs)
+    if prompt is None:
+        out.add("prompt-mismatch", f"{where}: not one generation request with the official generation arguments")
+    elif not prompt_holds_doc(prompt, doc):
+        out.add("prompt-mismatch", f"{where}: the logged prompt does not hold the doc's official chat text")
+    elif s["prompt_hash"] != hash_string(prompt):
+        out.add("prompt-mismatch", f"{where}: prompt_hash is not the logged prompt's")
+
+
+def _score_chat(out: DocCheck, s: dict, doc: dict, where: str) -> dict | None:
+    problem, values = score_chat_sample(s, doc)
+    if problem:
+        out.add("response-malformed", f"{where}: {problem}")
     return values
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..generators import FAMILIES, VARIANTS
 from ..io import DataError, is_int, read_json, shown
-from ..suite import parse_task
+from ..suite import CHAT_GROUP, SUITE_GROUP, parse_task
 from .checks import verify_groups, verify_task
 from .config import SIZE_KEYS, official
 from .folder import locate
@@ -56,8 +56,9 @@ def verify_run(path: Path, *, seed: int | None = None, kind: str = "icl", allow_
             out.add("malformed", where, f"{key!r} is missing or not an object")
             value = {}
         sections[key] = value
-    _check_run_config(out, where, results, sections["config"])
     leaves = _classify(out, where, sections, folder.samples, kind, allow_partial)
+    chat = any(leaf.task.method == "chat" for leaf in leaves.values())
+    _check_run_config(out, where, results, sections["config"], chat)
     _establish_metadata(out, where, sections["configs"], leaves, seed)
     kept = ("difficulty",) if allow_small else SIZE_KEYS
     for name, leaf in sorted(leaves.items()):
@@ -73,14 +74,18 @@ def verify_run(path: Path, *, seed: int | None = None, kind: str = "icl", allow_
     return out
 
 
-def _check_run_config(out: Verified, where: str, results: dict, config: dict) -> None:
+def _check_run_config(out: Verified, where: str, results: dict, config: dict, chat: bool) -> None:
+    """No --limit or --samples; the raw prompt, or (a chat run) the model's chat template around it."""
     if config.get("limit") is not None:
         out.add("limit-used", where, f"config.limit = {shown(config.get('limit'), 30)}: run without --limit")
     if config.get("samples") not in (None, {}, []):
         out.add("limit-used", where, "config.samples is set: run without --samples")
-    for key in ("system_instruction", "chat_template", "fewshot_as_multiturn"):
+    if results.get("system_instruction") not in (None, False, ""):
+        out.add("chat-template", where, "system_instruction is set: the suite's prompt has no system turn")
+    for key in () if chat else ("chat_template", "fewshot_as_multiturn"):
         if results.get(key) not in (None, False, ""):
-            out.add("chat-template", where, f"{key} is set: the suite scores the raw prompt")
+            out.add("chat-template", where, f"{key} is set: the suite scores the raw prompt (chat models: "
+                    "the ood_icl_chat group)")
 
 
 def _classify(out: Verified, where: str, sections: dict, samples: dict, kind: str,
@@ -110,9 +115,14 @@ def _classify(out: Verified, where: str, sections: dict, samples: dict, kind: st
             leaves[name] = Leaf(task, None)
         else:
             out.add("unknown-task", where, f"{shown(name)} is not a task of the {kind} suite")
+    chat = {n for n, leaf in leaves.items() if leaf.task.method == "chat"}
+    if kind == "icl" and chat and len(chat) < len(leaves):
+        out.add("mixed-protocol", where, f"{len(chat)} chat tasks (..._chat) and {len(leaves) - len(chat)} raw-prompt "
+                "tasks in one run: the chat group is its own run (--apply_chat_template applies to every task)")
     if kind == "icl" and not allow_partial:
-        for name in sorted(suite.required - set(leaves)):
-            out.add("missing-task", where, f"{name} (group ood_icl) is not in the run")
+        required, group = (suite.required_chat, CHAT_GROUP) if chat else (suite.required, SUITE_GROUP)
+        for name in sorted(required - set(leaves)):
+            out.add("missing-task", where, f"{name} (group {group}) is not in the run")
     elif kind == "icl" and not leaves:
         out.add("missing-task", where, "no task of the suite in the run")
     elif not allow_partial or not leaves:
