@@ -15,11 +15,13 @@ OOD_ICL_EVAL = (sys.executable, "-m", "ood_icl.harness.prefix")  # the same CLI 
 
 def run_lm_eval(model: Path, tasks: str, out: Path, *extra: str, cli=LM_EVAL, backend: str = "hf",
                 model_args: str = "", batch_size: int = 8) -> dict:
-    """Run float32 on the CPU with --log_samples into ``out``; return the results JSON."""
+    """Run float32 on the CPU with --log_samples into ``out`` (its log: ``out/lm_eval.log``); return the
+    results JSON."""
     cmd = [*cli, "--model", backend, "--model_args", f"pretrained={model},dtype=float32{model_args}",
            "--tasks", tasks, "--include_path", str(TASK_DIR), "--device", "cpu", "--batch_size", str(batch_size),
            "--output_path", str(out), "--log_samples", *extra]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, HF_HUB_OFFLINE="1"))
     assert proc.returncode == 0, proc.stderr[-3000:]
+    (out / "lm_eval.log").write_text(proc.stderr)
     (results,) = out.rglob("results_*.json")
     return json.loads(results.read_text())

@@ -174,3 +174,33 @@ def test_simple_evaluate_with_a_registered_name(tiny_model, runs):
     for sample in res["samples"][_tasks()[-1]]:
         for (ll, greedy), ((ll_hf, greedy_hf),) in zip((r[0] for r in sample["resps"]), want[sample["doc_id"]]):
             assert abs(float(ll) - float(ll_hf)) < TOL and str(greedy) == greedy_hf
+
+
+def test_two_cpu_processes_give_the_one_process_results(tiny_model, tmp_path):
+    """Data parallel on CPU: ``ACCELERATE_USE_CPU=1 torchrun --nproc_per_node 2`` shards the docs
+    (HFLM shards only across GPUs; hf-prefix takes the rank from accelerate) and lm-eval gathers them."""
+    import os
+    import sys
+    tasks, meta = "ood_icl_cipher_ood_k4,ood_icl_affine_id_k16,ood_icl_word_order_renamed_k1", '{"episodes": 2}'
+    one = run_lm_eval(tiny_model, tasks, tmp_path / "one", "--metadata", meta, cli=OOD_ICL_EVAL, backend="hf-prefix")
+    torchrun = (str(Path(sys.executable).with_name("torchrun")), "--nproc_per_node", "2", "-m", "ood_icl.harness.prefix")
+    os.environ["ACCELERATE_USE_CPU"] = "1"
+    try:
+        two = run_lm_eval(tiny_model, tasks, tmp_path / "two", "--metadata", meta, cli=torchrun, backend="hf-prefix")
+    finally:
+        del os.environ["ACCELERATE_USE_CPU"]
+    assert "on rank 1" in (tmp_path / "two" / "lm_eval.log").read_text()  # the docs were sharded
+    worst, docs = 0.0, 0
+    for task in tasks.split(","):
+        assert one["n-samples"][task] == two["n-samples"][task]
+        (fa,), (fb,) = (list((tmp_path / d).rglob(f"samples_{task}_*.jsonl")) for d in ("one", "two"))
+        ra, rb = ({s["doc_id"]: s for s in map(json.loads, f.read_text().splitlines())} for f in (fa, fb))
+        assert sorted(ra) == sorted(rb) == list(range(one["n-samples"][task]["effective"]))
+        for i, s in ra.items():
+            docs += 1
+            for key in ("doc_hash", "prompt_hash", "target_hash", "acc", "acc_norm"):
+                assert s[key] == rb[i][key], (task, i, key)
+            assert [g for _, g in s["filtered_resps"]] == [g for _, g in rb[i]["filtered_resps"]]
+            worst = max([worst] + [abs(float(x) - float(y)) for (x, _), (y, _) in zip(s["filtered_resps"],
+                                                                                     rb[i]["filtered_resps"])])
+    assert docs == 30 and worst < 1e-4  # float32: the shards pack other prefixes together

@@ -83,6 +83,11 @@ class HFPrefixLM(HFLM):
 
     def __init__(self, *args, prefix_budget: int = 1024, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        accelerator = getattr(self, "accelerator", None)
+        if accelerator is not None and self.world_size == 1 and accelerator.device.type == "cpu":
+            # HFLM shards only across GPUs; under `accelerate launch --cpu --num_processes N` each
+            # process takes its share of the docs too, and lm-eval gathers them (gloo).
+            self._rank, self._world_size = accelerator.process_index, accelerator.num_processes
         self.prefix_budget = int(prefix_budget)
         self.prefix_stats: dict[str, float] = {}
         self._prefix_active = False
