@@ -8,8 +8,9 @@ sequence of ``(input, output)`` string pairs; the answer is the argmax, ties sha
   nearest neighbour (string and numeric), aligned character / token lookup, slot co-occurrence.
 - ``PAIRING_FREE``: learners that see the demo outputs, and at most the demo inputs as an
   unordered set, never which input gave which output: majority output, output vocabulary,
-  output character bigrams, per-position output tokens, nearest output, output length, and a
-  content re-pairing learner that matches outputs to inputs by similarity before looking up.
+  output character bigrams, per-position output tokens, nearest output, output length, a
+  content re-pairing learner that matches outputs to inputs by similarity before looking up, and
+  frequency analysis (input tokens mapped onto output tokens by their counts).
 
 The ideal learner must beat every one of them (``PAIRED`` and ``PAIRING_FREE``) within noise at
 every k; on the pairing control (``..._k16_shuffled``) every learner must stay at chance.  The
@@ -173,6 +174,32 @@ def output_length(demos, query, choices):
     return [-abs(len(c) - mean) for c in choices]
 
 
+def unpaired_frequency(demos, query, choices):
+    """Frequency analysis, no pairing: the demo inputs' tokens ranked by count are mapped onto the
+    demo outputs' tokens ranked by count (ties by name); the query goes through that map, and each
+    choice scores its token-multiset overlap with the result plus their sequence similarity.  It sees
+    the inputs and the outputs as two unordered bags: a renaming that keeps tokens' frequencies shows."""
+    if not demos:
+        return [0.0] * len(choices)
+    guess = [_rank_map(tuple(map(tuple, demos))).get(t, t) for t in _tokens(query)]
+    bag = Counter(guess)
+    out = []
+    for c in choices:
+        toks = _tokens(c)
+        overlap = sum((Counter(toks) & bag).values()) / max(1, len(toks), len(guess))
+        out.append(overlap + SequenceMatcher(None, toks, guess, autojunk=False).ratio())
+    return out
+
+
+@lru_cache(maxsize=512)
+def _rank_map(demos: tuple) -> dict:
+    def ranked(bag: Counter) -> list[str]:
+        return [t for t, _ in sorted(bag.items(), key=lambda kv: (-kv[1], kv[0]))]
+    ins = Counter(t for x, _ in demos for t in _tokens(x))
+    outs = Counter(t for _, y in demos for t in _tokens(y))
+    return dict(zip(ranked(ins), ranked(outs)))
+
+
 def repaired_lookup(demos, query, choices):
     """Re-pair outputs with inputs by content (greedy most-similar, equal length first), then
     look letters and words up as the aligned learners do: pairing recovered without the prompt's order."""
@@ -211,6 +238,7 @@ PAIRING_FREE: dict[str, Learner] = {
     "nearest_output": nearest_output,
     "output_length": output_length,
     "repaired_lookup": repaired_lookup,
+    "unpaired_frequency": unpaired_frequency,
 }
 
 LEARNERS: dict[str, Learner] = {**PAIRED, **PAIRING_FREE}
