@@ -33,6 +33,10 @@ Pairing: every rule of every variant is a bijection of the n-digit lists and the
          keeps the input digits out of the outputs, so content re-pairing has little to go on.
          Equal output multisets on 16 random inputs would need two bijections that agree on
          them as sets, which these spaces do not offer, so matched_outputs is False.
+         Residue (open): a learner that also sees the inputs as a bag recovers the gold's
+         cipher by frequency analysis (renamed rules keep digit counts), and the distractors,
+         each under its own cipher, are written in other digits: learners.unpaired_frequency
+         scores 0.785 on the renamed control (0.364 on ood), chance 0.333 (docs/validity.md).
 Ideal:   the candidates are i.i.d. prior draws (class uniform, cipher uniform, id: rule uniform)
          conditioned on differing, so P(gold = i) is proportional to
          P(demos, choice i | one rule) / P(choice i | one rule): the posterior-weighted count
