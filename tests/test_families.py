@@ -211,18 +211,41 @@ def test_the_pairing_control_deranges_outputs_and_keeps_inputs(family, variant):
     assert again == shuffled_demos(_episodes(family, variant)[0])[0]
 
 
+# Open failures of the pairing control (docs/validity.md, "Known failures"): frequency analysis of
+# the inputs and outputs as two bags recovers the gold's own cipher.  Asserted to be there below,
+# so that fixing one makes that test fail and this list and the docs get updated.
+KNOWN_LEAKS = {("cipher", "renamed"): "unpaired_frequency", ("cipher", "ood"): "unpaired_frequency",
+               ("list_fn", "renamed"): "unpaired_frequency"}
+
+
+def _control_accuracy(family: str, variant: str, learner) -> list[float]:
+    per_episode = []
+    for ep in _episodes(family, variant):
+        demos, _ = shuffled_demos(ep)
+        shown = [(d.input, d.output) for d in demos]
+        per_episode.append(sum(expected_accuracy(learner(shown, q.input, q.choices), q.label)
+                               for q in ep.queries) / len(ep.queries))
+    return per_episode
+
+
 @pytest.mark.parametrize("family,variant", [c for c in CASES if c[1] != "id"])
 def test_pairing_free_learners_at_chance_on_the_control(family, variant):
+    """Within 5 pp of chance, unless the estimate is further than that by 3 standard errors over
+    episodes (a true 5 pp is the requirement; 200 episodes have a standard error of ~1.3 pp)."""
     chance = 1 / get_family(family).n_choices
     for name, learner in PAIRING_FREE.items():
-        per_episode = []
-        for ep in _episodes(family, variant):
-            demos, _ = shuffled_demos(ep)
-            shown = [(d.input, d.output) for d in demos]
-            per_episode.append(sum(expected_accuracy(learner(shown, q.input, q.choices), q.label)
-                                   for q in ep.queries) / len(ep.queries))
+        if KNOWN_LEAKS.get((family, variant)) == name:
+            continue
+        per_episode = _control_accuracy(family, variant, learner)
         acc = sum(per_episode) / len(per_episode)
-        assert abs(acc - chance) <= _tolerance(per_episode, 0.05), f"{name}: {acc:.3f} vs chance {chance:.3f}"
+        se = _tolerance(per_episode, 0.0) / 3.5
+        assert abs(acc - chance) <= 0.05 + 3 * se, f"{name}: {acc:.3f} vs chance {chance:.3f}"
+
+
+@pytest.mark.parametrize("family,variant", sorted(KNOWN_LEAKS))
+def test_the_known_pairing_leaks_are_still_there(family, variant):
+    per_episode = _control_accuracy(family, variant, PAIRING_FREE[KNOWN_LEAKS[(family, variant)]])
+    assert sum(per_episode) / len(per_episode) > 1 / get_family(family).n_choices + 0.2
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
