@@ -10,9 +10,13 @@ Two decisions keep training and scoring the same objective:
   never sees an EOS, and in the prompt a demo is followed by ``"\\n"``, not by EOS.  An
   EOS target would train something the score never measures.
 
-Speed: LoRA runs train together.  Every budget of an episode has its own peft adapter (a
-*slot*); one batch holds every run's demos, each row routed through its own adapter.  Only
-the logits at target positions are computed (hidden states -> gather -> lm_head).
+Independence: LoRA runs train together (every budget of an episode has its own peft adapter,
+a *slot*, and they share one optimizer step), but each run has a forward of its own: its rows,
+padded to its own longest row, through its own adapter.  A run's numbers are then a function of
+its own episode, budget, recipe and seeds, bit for bit, whatever trains or scores beside it (a
+shared padded batch moved the last bits with the widths of the other runs, and training amplified
+them: FINETUNE_VERSION 3).  Only the logits at target positions are computed (hidden states ->
+gather -> lm_head).
 """
 
 from __future__ import annotations
@@ -219,16 +223,14 @@ class Learner:
         return token_lp, tmask, (logits.argmax(-1) == tgt) | ~tmask
 
     def run_losses(self, batches: Sequence[tuple[str | None, Sequence[Pair]]]):
-        """One forward over several runs' batches; each run's mean NLL per continuation token."""
+        """Each run's mean NLL per continuation token, from a forward of its own (see the module doc)."""
         import torch
 
-        rows = [p for _, pairs in batches for p in pairs]
-        adapters = [slot for slot, pairs in batches for _ in pairs]
-        token_lp, tmask, _ = self.target_logprobs(rows, adapters)
-        owner = torch.tensor([i for i, (_, pairs) in enumerate(batches) for _ in pairs], device=token_lp.device)
-        nll = torch.zeros(len(batches), device=token_lp.device).index_add(0, owner, -token_lp.sum(-1))
-        count = torch.zeros(len(batches), device=token_lp.device).index_add(0, owner, tmask.sum(-1).float())
-        return nll / count
+        losses = []
+        for slot, pairs in batches:
+            token_lp, tmask, _ = self.target_logprobs(pairs, [slot] * len(pairs))
+            losses.append(-token_lp.sum() / tmask.sum())
+        return torch.stack(losses)
 
     def score(self, pairs: Sequence[Pair], adapters: Sequence[str] | None = None) -> list[tuple[float, bool]]:
         """(summed log-likelihood, is_greedy) per (context, continuation) pair: lm-eval's response."""

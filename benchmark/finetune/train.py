@@ -1,8 +1,9 @@
 """The training loop and the scorer, read top to bottom (nanoGPT's ``train.py``).
 
 ``train`` resets every run's slot, then lr, batch, step and log in one visible loop; the runs
-stay independent: each run's loss touches only its own adapter, gradients are clipped per
-run, and AdamW is elementwise.  ``score_episode`` gives lm-eval's (log-likelihood, is_greedy)
+stay independent, bit for bit: each run has a forward of its own (its rows, its padding, its
+adapter), its loss touches only its own adapter, gradients are clipped per run, and AdamW is
+elementwise.  ``score_episode`` gives lm-eval's (log-likelihood, is_greedy)
 per choice of every query, with no demos in the prompt.
 """
 
@@ -36,14 +37,16 @@ class TrainLog:
 
 
 def _eval_losses(learner: Learner, runs: Sequence[Run], max_rows: int = 128) -> list[float]:
-    """Each run's loss on all of its demos, without gradients (in one forward when they fit)."""
+    """Each run's loss on all of its demos, without gradients: one forward per run (per slice of
+    ``max_rows`` for a budget of 256), so a run's figure does not depend on the others."""
     import torch
 
+    out = []
     with torch.no_grad():
-        if sum(len(r.pairs) for r in runs) <= max_rows:
-            return learner.run_losses([(r.slot, r.pairs) for r in runs]).tolist()
-        out = []
-        for run in runs:  # a budget of 256 need not sit in one batch
+        for run in runs:
+            if len(run.pairs) <= max_rows:
+                out.append(learner.run_losses([(run.slot, run.pairs)]).item())
+                continue
             nll = n = 0.0
             for i in range(0, len(run.pairs), max_rows):
                 part = run.pairs[i:i + max_rows]
@@ -51,7 +54,7 @@ def _eval_losses(learner: Learner, runs: Sequence[Run], max_rows: int = 128) -> 
                 nll += learner.run_losses([(run.slot, part)]).item() * tokens
                 n += tokens
             out.append(nll / n)
-        return out
+    return out
 
 
 def train(learner: Learner, runs: Sequence[Run], checkpoints: Sequence[int] = (),
@@ -88,7 +91,7 @@ def train(learner: Learner, runs: Sequence[Run], checkpoints: Sequence[int] = ()
                 orders[i] += torch.randperm(len(run.pairs), generator=run.gen).tolist()
             take, orders[i] = orders[i][:run.recipe.batch], orders[i][run.recipe.batch:]
             batches.append((run.slot, [run.pairs[j] for j in take]))
-        # step: the runs' losses are summed; each touches only its own adapter
+        # step: the runs' losses (one forward each) are summed; each touches only its own adapter
         learner.run_losses(batches).sum().backward()
         for i in active:
             if runs[i].recipe.max_grad_norm:
@@ -110,10 +113,9 @@ def score_episode(learner: Learner, episode: Episode, slots: Sequence[str | None
                   pairs: Sequence[Pair] | None = None) -> list[list[list[tuple[float, bool]]]]:
     """Per slot ("__base__" = no adapter), per query: lm-eval's (log-likelihood, is_greedy) per choice."""
     pairs = list(pairs if pairs is not None else query_pairs(learner, episode))
-    flat = learner.score(pairs * len(slots), [s for s in slots for _ in pairs])
     out = []
-    for j in range(len(slots)):
-        per_slot, i = [], j * len(pairs)
+    for slot in slots:  # one forward per slot: a slot's scores do not depend on the others
+        flat, per_slot, i = learner.score(pairs, [slot] * len(pairs)), [], 0
         for q in episode.queries:
             per_slot.append(flat[i:i + len(q.choices)])
             i += len(q.choices)
