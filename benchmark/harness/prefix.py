@@ -85,8 +85,9 @@ class HFPrefixLM(HFLM):
         super().__init__(*args, **kwargs)
         accelerator = getattr(self, "accelerator", None)
         if accelerator is not None and self.world_size == 1 and accelerator.device.type == "cpu":
-            # HFLM shards only across GPUs; under `accelerate launch --cpu --num_processes N` each
-            # process takes its share of the docs too, and lm-eval gathers them (gloo).
+            # HFLM shards only across GPUs; under accelerate's MULTI_CPU state (`ACCELERATE_USE_CPU=1
+            # torchrun --nproc_per_node N`; `accelerate launch --cpu` starts one process) each process
+            # takes its share of the docs too, and lm-eval gathers them (gloo).
             self._rank, self._world_size = accelerator.process_index, accelerator.num_processes
         self.prefix_budget = int(prefix_budget)
         self.prefix_stats: dict[str, float] = {}

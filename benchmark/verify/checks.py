@@ -12,8 +12,7 @@ from ..io import DataError, is_int, is_number, iter_jsonl, shown
 from ..suite import GENERATIVE, TASK_VERSION
 from .config import check_config, check_metadata, official
 from ..harness.tasks import shown_docs
-from .chat import CHAT_FILTER
-from .docs import check_samples
+from .docs import check_samples, filter_of
 from .result import Leaf, TaskScores, Verified
 
 MAX_DOCS_PER_TASK = 10_000  # regeneration bound for --allow-small runs: episodes x queries (official: 100)
@@ -115,11 +114,6 @@ def _spec(out: Verified, family: str, variant: str, official_sizes: dict, episod
     except (ValueError, GenerationError) as exc:
         add("config-mismatch", f"cannot regenerate the data: {str(exc)[:100]}")
         return None
-
-
-def filter_of(method: str) -> str:
-    """The filter name lm-eval keys a task's figures by (``acc,none``, ``exact_match,first_line``)."""
-    return CHAT_FILTER if method == "chat" else "none"
 
 
 def _check_results(entry, scores: dict, add, filter_key: str) -> None:

@@ -44,6 +44,11 @@ def metrics_of(method: str) -> tuple[str, ...]:
     return GEN_METRICS if method in GENERATIVE else MC_METRICS
 
 
+def filter_of(method: str) -> str:
+    """The filter a task's samples and figures are keyed by (``acc,none``, ``exact_match,first_line``)."""
+    return CHAT_FILTER if method == "chat" else "none"
+
+
 def check_samples(samples, docs: list[dict], *, method: str, gen_kwargs: dict | None) -> DocCheck:
     """``method``: icl (and ft: multiple choice), gen or chat (suite.METHODS)."""
     metrics = metrics_of(method)
@@ -99,7 +104,7 @@ def _check_one(out: DocCheck, s: dict, doc: dict, doc_id: int, method: str, gen_
         _check_chat_prompt(out, s, doc, where, gen_kwargs)
     else:
         _check_prompt(out, s, doc, where, method, gen_kwargs)
-    want_filter = CHAT_FILTER if method == "chat" else "none"
+    want_filter = filter_of(method)
     if s.get("filter") != want_filter:
         out.add("config-mismatch", f"{where}: filter {shown(s.get('filter'), 30)}, official {want_filter!r}")
     metrics = metrics_of(method)
