@@ -42,6 +42,7 @@ def features():
         "choices": datasets.List(string),
         "label": datasets.Value("int32"),
         "answer": string,
+        "control": datasets.List(datasets.Value("int32")),
     })
 
 
@@ -88,7 +89,7 @@ def rows(spec: BuildSpec) -> Iterator[dict]:
                 "episode_id": ep.episode_id, "family": ep.family, "variant": ep.variant,
                 "difficulty": ep.difficulty, "seed": ep.seed, "episode": ep.index, "query_index": qi,
                 "demos": demos, "query": q.input, "choices": list(q.choices), "label": q.label,
-                "answer": q.answer,
+                "answer": q.answer, "control": list(ep.control),
             }
 
 
@@ -173,6 +174,7 @@ FIELDS = {
     "choices": "the query's output under each candidate rule (the gold and distractors)",
     "label": "the index of the gold output in `choices`",
     "answer": "the gold output (`choices[label]`)",
+    "control": "the pairing control (`_k16_shuffled` tasks): demo i shows the output of demo `control[i]`",
 }
 """Every row field, described (the card's Fields table; features() gives the types)."""
 

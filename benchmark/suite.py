@@ -19,7 +19,7 @@ from .generators import PAIRED_K, VARIANTS
 
 PUBLISHED_SEED = 2026
 """The seed of the published dataset and the lm-eval tasks' default."""
-TASK_VERSION = 3.0
+TASK_VERSION = 3.1
 """Bumped whenever any change can move a score (generators, prompt, choices, metrics)."""
 SHOTS = (1, 4, 16)
 """The in-context shots of the default suite (``ood_icl``)."""

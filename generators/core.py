@@ -30,8 +30,13 @@ from typing import Any, Hashable, Iterable, Sequence
 
 from ._config import with_difficulty
 
-SUITE_VERSION = "3"
-"""Bumped whenever a change can move any generated row."""
+SUITE_VERSION = "3.1"
+"""Bumped whenever a change can move any generated row (3.1: cipher and list_fn draw their
+candidates as a coset of a symmetry of the paired inputs; four families' nonce vocabularies)."""
+SEED_SPACE = "3"
+"""The namespace of every item RNG (the first field of an episode's identity).  Kept apart from
+SUITE_VERSION so that a version bump does not reshuffle the families it did not change: their
+rows, and their validity figures, carry over byte for byte.  Changing it reshuffles every family."""
 
 VARIANTS = ("id", "renamed", "ood")
 """id: familiar rule, familiar surface; renamed: the id rules through a per-episode renaming into
@@ -93,6 +98,7 @@ class Episode:
     raw_query_inputs: tuple[Hashable, ...]
     rule_key: str  # canonical text of the gold rule, for collision counts
     rule: Hashable = None  # the gold rule itself, for the novelty checker
+    control: tuple[int, ...] = ()  # the pairing control's derangement of the first PAIRED_K demos
 
     @property
     def episode_id(self) -> str:
@@ -104,7 +110,7 @@ class Episode:
 
 def episode_identity(family: str, variant: str, difficulty: int, seed: int, index: int) -> tuple:
     """What names an episode (a dataset row carries the same fields): the seed of its private RNGs."""
-    return (SUITE_VERSION, family, variant, difficulty, seed, index)
+    return (SEED_SPACE, family, variant, difficulty, seed, index)
 
 
 class Family:
@@ -123,6 +129,10 @@ class Family:
     first PAIRED_K pool inputs (the core checks it).  A family that sets False must say why in
     its docstring and pass the pairing-free learners empirically."""
 
+    def matched(self, variant: str) -> bool:
+        """Whether the pairing constraint holds in this variant (by default: ``matched_outputs``)."""
+        return self.matched_outputs
+
     def config(self, difficulty: int = 2, **overrides: Any) -> Any:
         """The validated config dataclass for a difficulty level (1-3)."""
         return with_difficulty(self.config_class, self.levels, difficulty, overrides)
@@ -137,6 +147,16 @@ class Family:
     def sample_input(self, rng: random.Random, variant: str, cfg: Any) -> Hashable:
         """One raw input, drawn independently of every rule."""
         raise NotImplementedError
+
+    def sample_paired(self, rng: random.Random, variant: str, cfg: Any) -> tuple[list, list] | None:
+        """Optionally, the PAIRED_K paired inputs drawn together, with a block id for each: a
+        family whose candidates are a coset of a symmetry of these inputs (the input set is
+        closed under the symmetry; a block is one orbit) returns (inputs, blocks), distinct
+        inputs in random order.  The pairing control then never gives a demo an output of its
+        own block, so whichever candidate is gold the control shows the same distribution
+        (docs/validity.md).  None (the default): PAIRED_K independent draws of sample_input,
+        each its own block."""
+        return None
 
     def apply(self, rule: Hashable, x: Hashable, cfg: Any) -> str:
         raise NotImplementedError

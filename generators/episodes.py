@@ -1,6 +1,7 @@
 """The episode builder and the pairing control (suite v3): the order of the draws is what makes a task valid.
 
-1. the first ``PAIRED_K`` pool inputs are drawn, independently of any rule;
+1. the first ``PAIRED_K`` pool inputs are drawn, independently of any rule (independently of
+   each other, or as a family's closed set of orbits: ``Family.sample_paired``);
 2. the candidate tuple is drawn (``Family.sample_tuple``); the core checks that every two
    candidates differ on those inputs and, where the family claims the pairing constraint
    (``matched_outputs``), that they give the same multiset of outputs there;
@@ -15,8 +16,8 @@ import random
 from collections import Counter
 from typing import Any, Hashable, Sequence
 
-from .core import (PAIRED_K, SUITE_VERSION, VARIANTS, Demo, Episode, Family, GenerationError, Query, RetryTuple,
-                   item_rng)
+from .core import (PAIRED_K, SEED_SPACE, VARIANTS, Demo, Episode, Family, GenerationError, Query, RetryTuple,
+                   episode_identity, item_rng)
 
 _TUPLE_ATTEMPTS = 200  # tuples resampled before the episode gives up
 _QUERY_TRIES = 400  # query inputs tried per query before the tuple is resampled
@@ -35,7 +36,7 @@ def _fresh(rng: random.Random, draw, taken: set, what: str) -> Hashable:
 def build_episode(family: Family, variant: str, cfg: Any, *, seed: int, index: int,
                   n_queries: int, pool_size: int, gold_index: int | None = None,
                   redraw: int = 0) -> Episode:
-    """Build one episode: a pure function of its arguments (and SUITE_VERSION).
+    """Build one episode: a pure function of its arguments (and SEED_SPACE).
 
     ``gold_index`` forces which member of the candidate tuple is the gold rule; it exists
     for the exchangeability test (nothing but the labels and demos may change with it).
@@ -43,16 +44,16 @@ def build_episode(family: Family, variant: str, cfg: Any, *, seed: int, index: i
     """
     if variant not in VARIANTS:
         raise ValueError(f"variant={variant!r} is not one of {VARIANTS}")
-    ident = (SUITE_VERSION, family.name, variant, cfg.difficulty, seed, index) + ((redraw,) if redraw else ())
+    ident = (SEED_SPACE, family.name, variant, cfg.difficulty, seed, index) + ((redraw,) if redraw else ())
     draw = lambda r: family.sample_input(r, variant, cfg)  # noqa: E731
     for attempt in range(_TUPLE_ATTEMPTS):
         taken: set = set()
         in_rng = item_rng(*ident, "paired", attempt)
-        paired = [_fresh(in_rng, draw, taken, "input") for _ in range(PAIRED_K)]
+        paired, blocks = _paired(family, variant, cfg, in_rng, draw, taken)
         rng = item_rng(*ident, "tuple", attempt)
         try:
             rules = family.sample_tuple(rng, variant, cfg, paired)
-            _check_tuple(family, cfg, rules, paired)
+            _check_tuple(family, variant, cfg, rules, paired)
             query_inputs, outputs = _queries(family, variant, cfg, rng, rules, taken, n_queries)
         except RetryTuple:
             continue
@@ -73,18 +74,32 @@ def build_episode(family: Family, variant: str, cfg: Any, *, seed: int, index: i
         order_rng.shuffle(perm)
         queries.append(Query(family.render_input(q), tuple(outs[i] for i in perm), perm.index(gold_index)))
     demos = tuple(Demo(family.render_input(x), family.apply(gold, x, cfg)) for x in pool)
+    control = control_permutation(episode_identity(family.name, variant, cfg.difficulty, seed, index), PAIRED_K, blocks)
     return Episode(family.name, variant, cfg.difficulty, seed, index, demos, tuple(queries),
-                   tuple(pool), tuple(query_inputs), family.rule_key(gold), gold)
+                   tuple(pool), tuple(query_inputs), family.rule_key(gold), gold,
+                   tuple(control) if pool_size >= PAIRED_K else ())
 
 
-def _check_tuple(family: Family, cfg: Any, rules: list, paired: list) -> None:
+def _paired(family: Family, variant: str, cfg: Any, rng: random.Random, draw, taken: set) -> tuple[list, list]:
+    """The PAIRED_K paired inputs and their blocks (Family.sample_paired), added to ``taken``."""
+    got = family.sample_paired(rng, variant, cfg)
+    if got is None:
+        return [_fresh(rng, draw, taken, "input") for _ in range(PAIRED_K)], list(range(PAIRED_K))
+    paired, blocks = (list(part) for part in got)
+    if len(paired) != PAIRED_K or len(blocks) != PAIRED_K or len(set(paired)) != PAIRED_K:
+        raise GenerationError(f"{family.name}: sample_paired must give {PAIRED_K} distinct inputs and their blocks")
+    taken.update(paired)
+    return paired, blocks
+
+
+def _check_tuple(family: Family, variant: str, cfg: Any, rules: list, paired: list) -> None:
     """The pairing constraint (where the family claims it) and pairwise separation on ``paired``."""
     if len(rules) != family.n_choices:
         raise GenerationError(f"{family.name}: sample_tuple gave {len(rules)} rules, not {family.n_choices}")
     outs = [tuple(family.apply(r, x, cfg) for x in paired) for r in rules]
     if len(set(outs)) != len(outs):
         raise RetryTuple  # two candidates agree on every paired input: 16 demos could not separate them
-    if family.matched_outputs and any(Counter(o) != Counter(outs[0]) for o in outs[1:]):
+    if family.matched(variant) and any(Counter(o) != Counter(outs[0]) for o in outs[1:]):
         raise RetryTuple
 
 
@@ -138,27 +153,35 @@ def _queries(family: Family, variant: str, cfg: Any, rng: random.Random, rules: 
     return inputs, outputs
 
 
-def derangement(rng: random.Random, n: int) -> list[int]:
-    """A uniformly random permutation of range(n) with no fixed point (n >= 2)."""
+def derangement(rng: random.Random, n: int, blocks: Sequence[Hashable] | None = None) -> list[int]:
+    """A uniformly random permutation of range(n) with no fixed point (n >= 2); with ``blocks``
+    (a block id per item), uniform among those that send no item into its own block."""
     if n < 2:
         raise ValueError(f"n={n}: a derangement needs at least 2 items")
+    blocks = list(range(n)) if blocks is None else list(blocks)
+    if len(blocks) != n or max(Counter(blocks).values()) * 2 > n:
+        raise ValueError(f"blocks={blocks!r}: need one block per item, none holding more than half of them")
     while True:
         perm = list(range(n))
         rng.shuffle(perm)
-        if all(i != p for i, p in enumerate(perm)):
+        if all(blocks[i] != blocks[p] for i, p in enumerate(perm)):
             return perm
 
 
-def control_permutation(identity: Sequence[Any], k: int = PAIRED_K) -> list[int]:
-    """The pairing control's derangement for the episode with this identity (Episode.identity(),
-    or the same fields of a dataset row): output ``perm[i]`` goes to demo ``i``."""
-    return derangement(item_rng(*identity, "derange", k), k)
+def control_permutation(identity: Sequence[Any], k: int = PAIRED_K, blocks: Sequence[Hashable] | None = None) -> list[int]:
+    """The pairing control's derangement for the episode with this identity (Episode.identity()):
+    output ``perm[i]`` goes to demo ``i``, never from demo i's own block.  Episodes carry it
+    (``Episode.control``) and dataset rows carry it (the ``control`` field)."""
+    return derangement(item_rng(*identity, "derange", k), k, blocks)
 
 
 def shuffled_demos(episode: Episode, k: int = PAIRED_K) -> tuple[tuple[Demo, ...], tuple]:
     """The pairing control: the first k demos with their outputs deranged among them (every
-    input keeps its place, no demo keeps its own output).  Returns the demos and the raw
-    inputs (unchanged), so a learner can be run on what the control's prompt shows."""
-    perm = control_permutation(episode.identity(), k)
+    input keeps its place, no demo keeps its own output, nor one of its own block's).  Returns
+    the demos and the raw inputs (unchanged), so a learner can be run on what the control's
+    prompt shows."""
+    if k != PAIRED_K or len(episode.control) != k:
+        raise ValueError(f"the pairing control is defined at k={PAIRED_K} on an episode with a pool of >= {PAIRED_K}")
+    perm = episode.control
     demos = episode.demos[:k]
     return tuple(Demo(d.input, demos[p].output) for d, p in zip(demos, perm)), episode.raw_demo_inputs[:k]

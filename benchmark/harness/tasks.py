@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..dataset import BuildSpec, content_hash, rows, to_dataset
-from ..generators import control_permutation, episode_identity, render_prompt
+from ..generators import render_prompt
 from ..io import DataError, is_int, read_json
 from ..suite import (CONTROL_K, CONTROLS, DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES,
                      PUBLISHED_SEED)
@@ -71,9 +71,12 @@ def shown_docs(rows_: list | tuple, k: int, control: str = "") -> list[dict]:
 
 
 def _deranged(row: dict, k: int) -> list[dict]:
-    ident = episode_identity(row["family"], row["variant"], row["difficulty"], row["seed"], row["episode"])
+    perm = row.get("control")
+    if not perm or len(perm) != k:
+        raise LoaderError(f"{row.get('episode_id')}: the row has no pairing-control permutation (built by an "
+                          f"older ood-icl, suite < 3.1): regenerate the data with `ood-icl data`")
     demos = row["demos"][:k]
-    return [dict(d, output=demos[p]["output"]) for d, p in zip(demos, control_permutation(ident, k))]
+    return [dict(d, output=demos[p]["output"]) for d, p in zip(demos, perm)]
 
 
 def doc_to_text(doc: dict) -> str:

@@ -1,54 +1,59 @@
-"""cipher: a letter substitution applied to a word, letters shown spaced ('h o r s e -> i p s t f').
+"""cipher: a letter substitution applied to a word, letters shown spaced ('h o r s e -> u b e f r').
 
 Variants (the same format, three choices, words of about ``length`` letters):
-- ``id``: a Caesar shift by s in 1..25 applied to common English words of length-1..length+1
-  letters (enough words for a pool of 64; mean within 8% of ``length``).
-- ``renamed``: the same Caesar shifts applied to the ood surface, random strings of ``length``
-  uniform letters (one length, so that outputs cannot be re-paired with inputs by length).  A
-  cipher's familiarity lives in the order of the alphabet, so the renaming acts on the words,
-  not on the letters: renaming the letters consistently on both sides (pi s pi^-1) turns a
-  shift into an arbitrary 26-cycle, which no reader can tell from an ood rule.
-- ``ood``: a uniformly random derangement of the 26 letters (no letter maps to itself, as in
-  every shift) outside the familiar classes below, applied to random strings.
+- ``id``: a rule of the dihedral group D26 of the alphabet (the 25 Caesar shifts x -> x+b and the
+  26 mirrored shifts x -> b-x, atbash among them; not the identity) applied to common English
+  words of length-1..length+1 letters (enough words for a pool of 64; mean within 8% of
+  ``length``).
+- ``renamed``: the same rules applied to the ood surface, random strings of ``length`` letters (one
+  length, so that outputs cannot be re-paired with inputs by length).  A cipher's familiarity
+  lives in the order of the alphabet, so the renaming acts on the words, not on the letters:
+  renaming the letters consistently on both sides (pi s pi^-1) turns a shift into an arbitrary
+  26-cycle, which no reader can tell from an ood rule.
+- ``ood``: a uniformly random permutation of the 26 letters outside the familiar classes below,
+  applied to random strings.
+
+Candidates: a coset of a symmetry (all variants alike).  H = {identity, x -> x+13, x -> -x,
+x -> 13-x} is a Klein four-group of letter permutations (inside D26).  The candidate tuple is
+g h for h in three of H's four elements (the left-out one uniform), g uniform in the variant's
+space (id/renamed: D26; ood: all permutations), redrawn while a member is the identity (id,
+renamed) or of a familiar cycle type (ood).  In renamed and ood the 16 paired inputs are four
+H-orbits {u, u+13, -u, 13-u} of random strings, in random order (``sample_paired``; the blocks
+are the orbits).  Whatever the gold g, a distractor g h maps the paired inputs onto the same
+set of outputs (g h W = g W), so the output multiset does not depend on which candidate is
+gold (``matched_outputs``); and the pairing control, which never gives a demo an output of its
+own orbit, shows every candidate the same distribution: with inputs and outputs but not the
+pairing, every learner is exactly at chance (docs/validity.md).  Suite v3.0 drew three
+independent permutations on independent inputs; frequency analysis of the unpaired inputs and
+outputs (an input letter and its image occur equally often) then found the gold on the
+control (0.68 renamed, 0.63 ood; a learner matching the two sets of words would have found it
+always).  The id inputs are English words, which H does not preserve: the id control is not
+exact (the suite does not require it to be).
 
 Familiar rules and the exclusion.  Input and output alphabets are both the 26 Latin letters and
 every letter occurs in the inputs, so a renaming must act on both sides alike: f is a renamed g
 iff f = pi g pi^-1 for some bijection pi, i.e. iff f and g have the same cycle type.  Familiar:
-identity, the 25 Caesar shifts, atbash, the 312 affine ciphers x -> ax+b (they contain the
-former), the QWERTY row shift (each key to its right-hand neighbour, wrapping in its row), the
-vowel rotation (a->e->i->o->u->a) and the swap of neighbour pairs (a<->b, c<->d, ...).
-``sample_rule`` rejects every permutation whose cycle type one of them has (26-cycles, two
-13-cycles, 2+12+12, 2+6+6+6+6, 10+9+7, ...): 12% of the derangements (one redraw in 8).
-``familiar_match`` instead builds, for each familiar permutation, a conjugator from its cycles
-and tests it on sampled words.
+identity, the 312 affine ciphers x -> ax+b (Caesar shifts, atbash, D26), the QWERTY row shift
+(each key to its right-hand neighbour, wrapping in its row), the vowel rotation
+(a->e->i->o->u->a) and the swap of neighbour pairs (a<->b, c<->d, ...).  ``sample_tuple`` rejects
+every ood tuple a member of which has the cycle type of one of them (26-cycles, two 13-cycles,
+2+12+12, 1+1+12+12, 2+6^4, 2^13, 1+1+2^12, 1^21+5, 7+9+10, ...: 4.7% of the permutations).  ``familiar_match``
+instead builds, for each familiar permutation, a conjugator from its cycles and tests it on
+sampled words.
 
-Behaviours: every ood rule acts differently on the inputs (all letters occur): 0.88 * !26 =
-10^26.1; id and renamed have 25 (10^1.4).
+Behaviours: every ood rule acts differently on the inputs (all letters occur): 0.953 * 26! =
+10^26.6; id and renamed have 51 (10^1.7).
 
-Pairing design (``matched_outputs = False``).  Equal output multisets on the 16 paired inputs
-are impossible: two bijections f != g give the same multiset iff g^-1 f maps the set of 16
-random words onto itself, and a random word set has no such symmetry.  Instead the outputs
-alone are made exactly uninformative: the candidate tuple is three i.i.d. prior draws (distinct),
-so it is exchangeable, and the inputs are uniform letter strings, whose distribution every
-letter bijection preserves.  Then (gold outputs on W, choices) is distributed alike whichever
-candidate is gold: swapping gold c1 for c2 and the inputs W for c2^-1 c1 (W) preserves the
-measure, the output multiset and the choice set.  Derangements keep re-pairing by content
-(``repaired_lookup``) at chance: a fixed letter shows in an input and in its own output at the
-same place, and the lookup's fallback (a letter maps to itself) then favoured the gold.  A
-learner that sees the unpaired inputs as well can still do frequency analysis (an input
-letter's count equals its image's count in the outputs): ``unpaired_frequency`` in
-``competitors()`` measures that residue (0.998 on the ood control at k=16), which only equal
-output multisets could remove.
-
-Ideal: the tuple is three i.i.d. uniform draws accepted when they differ on the paired inputs
-and on the query, so P(choice j gold) is proportional to N_D(y_j) / N_0(y_j), N(y) the
-derangements consistent with the demos (N_D) or with nothing (N_0) that map the query to y:
-a derangement count D(n, r) = sum_i (-1)^i C(r, i) (n - i)! over the free letters, exact.  For
-Caesar each choice names its shift; the ideal keeps the shifts consistent with the demos.
-Residual: the counts ignore the cycle-type exclusion (12% of the derangements), which can only
-reweight choices that are all consistent with the demos: by a factor <= 1.19 (mean 1.03) in a
-Monte Carlo over 195 such ties at k=1, with no measurable change in accuracy; and the acceptance
-events, whose probability differs from 1 by < 1e-6.
+Ideal: by the coset construction, P(gold = choice j | demos, choices) is proportional to the
+sum, over the six ways to give the other two choices the two non-identity offsets h_a, h_b, of
+the number of rules g consistent with the demos that send the query q to choice j, h_a q to
+choice a and h_b q to choice b (each gold and offset pair is reached by exactly one draw; the
+gold is uniform).  For D26 the count is an enumeration of the 51 rules with the
+no-identity-member rule applied exactly.  For ood it is (26 - pinned letters)! when the pinned
+letter map is injective: exact but for the familiar-type rejection, which the count ignores
+(4.7% of the permutations, a share that hardly depends on a few pinned letters; `ood-icl
+validity` finds no competitor above the ideal).  A query on which two members agree (h q = q:
+only words of the letters a and n) is redrawn whichever member is gold.
 """
 
 from __future__ import annotations
@@ -119,42 +124,96 @@ def _shift(s: int) -> str:
     return _ABC[s:] + _ABC[:s]
 
 
+def _mirror(b: int) -> str:
+    return "".join(_ABC[(b - i) % 26] for i in range(26))
+
+
+IDENTITY = _ABC
+D26 = tuple(r for r in [_shift(b) for b in range(26)] + [_mirror(b) for b in range(26)] if r != IDENTITY)
+"""The id and renamed rules: the 25 shifts and the 26 mirrored shifts (the dihedral group, less the identity)."""
+H = (IDENTITY, _shift(13), _mirror(0), _mirror(13))
+"""The symmetry of the paired inputs: a Klein four-group (every element its own inverse)."""
+_OFFSET_PAIRS = tuple((a, b) for a in H[1:] for b in H[1:] if a != b)
+
+
+def compose(g: str, h: str) -> str:
+    """g after h, as the image of a..z."""
+    return "".join(g[ord(c) - 97] for c in h)
+
+
+def substitute(perm: str, word: str) -> str:
+    return "".join(perm[ord(c) - 97] for c in word)
+
+
 class Cipher(SpelledWordInputs, Family):
     name = "cipher"
     n_choices = 3
     config_class = CipherConfig
     levels = {1: dict(length=4), 2: dict(length=5), 3: dict(length=6)}
-    matched_outputs = False  # impossible for bijections on random words: see the module docstring
+    matched_outputs = True  # renamed, ood: the candidates are a coset of the paired inputs' symmetry
+
+    def matched(self, variant: str) -> bool:
+        return variant != "id"  # English words are not closed under H
 
     # A rule is a 26-letter string: the image of a..z.
     def sample_rule(self, rng: random.Random, variant: str, cfg: CipherConfig) -> str:
         if variant != "ood":
-            return _shift(rng.randint(1, 25))
-        while True:  # a derangement (every letter changes) of no familiar cycle type
+            return rng.choice(D26)
+        while True:  # a permutation of no familiar cycle type
             letters = list(_ABC)
             rng.shuffle(letters)
             rule = "".join(letters)
-            if all(a != b for a, b in zip(_ABC, rule)) and _cycle_type(rule) not in _excluded_types():
+            if _cycle_type(rule) not in _excluded_types():
                 return rule
 
     def sample_tuple(self, rng, variant, cfg, paired):
-        if variant != "ood":  # three distinct shifts: an exchangeable draw
-            return [_shift(s) for s in rng.sample(range(1, 26), self.n_choices)]
-        return [self.sample_rule(rng, variant, cfg) for _ in range(self.n_choices)]
+        while True:
+            g = rng.choice(D26) if variant != "ood" else "".join(rng.sample(_ABC, 26))
+            left_out = rng.randrange(len(H))
+            members = [compose(g, h) for i, h in enumerate(H) if i != left_out]
+            if variant != "ood" and IDENTITY not in members:
+                return members
+            if variant == "ood" and all(_cycle_type(m) not in _excluded_types() for m in members):
+                return members
+
+    def sample_paired(self, rng, variant, cfg):
+        if variant == "id":
+            return None  # English words: H does not preserve them (the id control is not exact)
+        inputs, blocks, taken = [], [], set()
+        while len(inputs) < 16:
+            u = "".join(rng.choice(_ABC) for _ in range(cfg.length))
+            orbit = [substitute(h, u) for h in H]
+            if len(set(orbit)) == len(H) and not taken.intersection(orbit):
+                taken.update(orbit)
+                inputs += orbit
+                blocks += [len(blocks) // len(H)] * len(H)
+        order = list(range(16))
+        rng.shuffle(order)
+        return [inputs[i] for i in order], [blocks[i] for i in order]
 
     def apply(self, rule: str, x: str, cfg) -> str:
-        return " ".join(rule[ord(c) - 97] for c in x)
+        return " ".join(substitute(rule, x))
 
     def rule_key(self, rule: str) -> str:
         return rule
 
     def ideal(self, variant, cfg, demos, query, choices) -> list[float]:
         outs = [c.replace(" ", "") for c in choices]
-        if variant != "ood":
-            shifts = [(ord(y[0]) - ord(query[0])) % 26 for y in outs]
-            return normalise([float(all(self.apply(_shift(s), x, cfg) == y for x, y in demos)) for s in shifts])
-        known = _known(tuple((x, y.replace(" ", "")) for x, y in demos))
-        return normalise([_completions(known, query, y) / max(1, _completions(({}, {}), query, y)) for y in outs])
+        pairs = tuple((x, y.replace(" ", "")) for x, y in demos)
+        weights = []
+        for j in range(len(outs)):
+            a, b = (i for i in range(len(outs)) if i != j)
+            total = 0
+            for ha, hb in _OFFSET_PAIRS:
+                pins = ((query, outs[j]), (substitute(ha, query), outs[a]), (substitute(hb, query), outs[b]))
+                if variant == "ood":
+                    total += _extensions(pairs, pins)
+                else:
+                    total += sum(1 for g in _consistent_d26(pairs)
+                                 if all(substitute(g, x) == y for x, y in pins)
+                                 and IDENTITY not in (compose(g, ha), compose(g, hb)))
+            weights.append(total)
+        return normalise(weights)
 
     def competitors(self) -> dict:
         return {"posterior_predictive": _predictive, "unpaired_frequency": _unpaired_frequency}
@@ -171,9 +230,12 @@ class Cipher(SpelledWordInputs, Family):
 
     def log10_behaviours(self, variant, cfg) -> float:
         if variant != "ood":
-            return math.log10(25)
-        excluded = sum(math.factorial(26) // _centraliser(t) for t in _excluded_types() if 1 not in t)
-        return math.log10(_derangements(26, 26) - excluded)
+            return math.log10(len(D26))
+        return math.log10(math.factorial(26) - _excluded_count())
+
+
+def _excluded_count() -> int:
+    return sum(math.factorial(26) // _centraliser(t) for t in _excluded_types())
 
 
 @lru_cache(maxsize=4096)
@@ -188,32 +250,29 @@ def _known(demos: tuple) -> tuple:
     return fwd, back
 
 
-def _completions(known: tuple, query: str, y: str) -> int:
-    """Derangements of the letters that extend the known map and send ``query`` to ``y``."""
-    fwd, back = known
-    new, new_back = {}, {}
-    for s, d in zip(query, y):
-        if s == d or fwd.get(s, d) != d or back.get(d, s) != s or new.get(s, d) != d or new_back.get(d, s) != s:
-            return 0
-        new[s], new_back[d] = d, s
-    sources = set(fwd) | set(new)
-    targets = set(back) | set(new_back)
-    return _derangements(26 - len(sources), 26 - len(sources | targets))
+@lru_cache(maxsize=512)
+def _consistent_d26(demos: tuple) -> tuple:
+    return tuple(g for g in D26 if all(substitute(g, x) == y for x, y in demos))
 
 
-@lru_cache(maxsize=None)
-def _derangements(n: int, r: int) -> int:
-    """Bijections between two n-sets sharing r letters that send none of those r to itself."""
-    return sum((-1) ** i * math.comb(r, i) * math.factorial(n - i) for i in range(r + 1))
+def _extensions(demos: tuple, pins) -> int:
+    """Permutations of the letters that extend the demos' letter map and the pinned words."""
+    fwd, back = (dict(d) for d in _known(demos))
+    for x, y in pins:
+        for s, d in zip(x, y):
+            if fwd.setdefault(s, d) != d or back.setdefault(d, s) != s:
+                return 0
+    return math.factorial(26 - len(fwd))
 
 
 def _predictive(variant, cfg, demos, query, choices) -> list[float]:
-    """The posterior predictive alone, P(rule(query) = choice | demos), for ood: not the ideal (it
-    ignores that the distractors are prior draws too); the ideal's own answer for Caesar."""
+    """The posterior predictive alone, P(rule(query) = choice | demos) under a uniform rule: not
+    the ideal (it ignores that the distractors are the gold's coset)."""
+    pairs = tuple((x, y.replace(" ", "")) for x, y in demos)
+    outs = [c.replace(" ", "") for c in choices]
     if variant != "ood":
-        return Cipher().ideal(variant, cfg, demos, query, choices)
-    known = _known(tuple((x, y.replace(" ", "")) for x, y in demos))
-    return normalise([_completions(known, query, c.replace(" ", "")) for c in choices])
+        return normalise([sum(substitute(g, query) == y for g in _consistent_d26(pairs)) for y in outs])
+    return normalise([_extensions(pairs, ((query, y),)) for y in outs])
 
 
 def _unpaired_frequency(variant, cfg, demos, query, choices) -> list[float]:
