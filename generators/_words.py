@@ -59,6 +59,31 @@ def nonce_space_size(n_letters: int) -> int:
     return c ** rest * v ** half + c ** half * v ** rest
 
 
+# Nonce words of 2 and 3 letters (``nonce_word``'s consonant-vowel alternation) that the default
+# model's tokenizer (SmolLM2-135M-Instruct) encodes as ONE token after a space, as it does yes, no
+# and the id variants' English words: the renamed and ood labels and word_order's words, so the
+# three variants of a family match in tokens (docs/validity.md).  Made by
+# `python perf/single_token_nonce.py` (the candidates, less the words of Debian's wamerican-large
+# dictionary and its STOPLIST of abbreviations, contractions, foreign function words, spellings of
+# English words and offensive strings); tests/test_token_lengths.py checks them against the tokenizer.
+ONE_TOKEN_NONCE: dict[int, tuple[str, ...]] = {
+    2: tuple("ev fi fu ig ke ov ro su ub ze zo zu".split()),
+    3: tuple("""bab bak bas ber bif bil bip bir bos buf dil dop dut ele eru fal fel fet fif fil ful fus
+        gor gul idi kar kel ker ket laz lif lig lod lof lum lun mer mor mul mur nar nug ove pag pav
+        peb pel pil pim pir piv pur rab rav raz reb ren ris ros rud sar seb sil sor sug sul sut tal
+        tid tul tur ure ves vig vir viv vor""".split()),
+}
+# The 3-letter ones that are one token at the start of a line too (no space before them).
+ONE_TOKEN_NONCE_BARE: tuple[str, ...] = tuple("""bas ber bos buf ele fal fel fet fif fil ful fus idi
+    kar kel ker ket lif lig lum mer mor mul mur nar ove pag pel pur rab rav raz reb ren ris ros sil
+    sor tal tur ure ves vig vir vor""".split())
+
+
+def nonce_label_pair(rng: random.Random) -> tuple[str, str]:
+    """A 3-letter and a 2-letter nonce label, one token each like 'yes' and 'no' (and as long)."""
+    return rng.choice(ONE_TOKEN_NONCE[3]), rng.choice(ONE_TOKEN_NONCE[2])
+
+
 @lru_cache(maxsize=8)
 def english_words(n: int) -> tuple[str, ...]:
     """English words of n-1..n+1 letters (mean within 5% of n): enough for a pool of 64."""

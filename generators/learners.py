@@ -251,7 +251,7 @@ COPY_BASELINES: dict[str, str] = {
     "feature_class": "nearest_neighbour",
     "grid_1d": "nearest_neighbour",
     "label_map": "nearest_neighbour",
-    "list_fn": "slot_cooccurrence",
+    "list_fn": "aligned_char_lookup",
     "regular_lang": "nearest_neighbour",
     "sequence": "numeric_nearest_neighbour",
     "string_edit": "nearest_neighbour",

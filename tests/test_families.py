@@ -211,13 +211,6 @@ def test_the_pairing_control_deranges_outputs_and_keeps_inputs(family, variant):
     assert again == shuffled_demos(_episodes(family, variant)[0])[0]
 
 
-# Open failures of the pairing control (docs/validity.md, "Known failures"), asserted to be there
-# below, so that fixing one makes that test fail and this list and the docs get updated.  Suite
-# 3.0 had three (frequency analysis found the gold's own cipher in cipher renamed/ood and list_fn
-# renamed); 3.1 draws those candidates as a coset of the paired inputs' symmetry.
-KNOWN_LEAKS = {("list_fn", "renamed"): "unpaired_frequency"}
-
-
 def _control_accuracy(family: str, variant: str, learner) -> list[float]:
     per_episode = []
     for ep in _episodes(family, variant):
@@ -234,8 +227,6 @@ def test_pairing_free_learners_at_chance_on_the_control(family, variant):
     episodes (a true 5 pp is the requirement; 200 episodes have a standard error of ~1.3 pp)."""
     chance = 1 / get_family(family).n_choices
     for name, learner in PAIRING_FREE.items():
-        if KNOWN_LEAKS.get((family, variant)) == name:
-            continue
         per_episode = _control_accuracy(family, variant, learner)
         acc = sum(per_episode) / len(per_episode)
         se = _tolerance(per_episode, 0.0) / 3.5
@@ -253,12 +244,6 @@ def test_the_cipher_control_never_shows_an_output_of_the_demos_own_orbit():
             assert set(raw) == {substitute(h, w) for w in raw for h in H}  # closed under H
             for i, p in enumerate(ep.control):
                 assert raw[p] not in {substitute(h, raw[i]) for h in H}
-
-
-@pytest.mark.parametrize("family,variant", sorted(KNOWN_LEAKS))
-def test_the_known_pairing_leaks_are_still_there(family, variant):
-    per_episode = _control_accuracy(family, variant, PAIRING_FREE[KNOWN_LEAKS[(family, variant)]])
-    assert sum(per_episode) / len(per_episode) > 1 / get_family(family).n_choices + 0.2
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))

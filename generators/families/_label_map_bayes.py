@@ -44,6 +44,7 @@ from functools import lru_cache
 from math import comb
 from typing import Callable, Sequence
 
+from .._words import nonce_label_pair
 from ..core import PAIRED_K, RetryTuple
 
 _TRIES = 20_000  # lookup pair proposals before the tuple is redrawn (acceptance is ~10%)
@@ -226,17 +227,10 @@ def small_scores(feats: tuple, weight: Sequence[Sequence[Sequence[float]]], demo
     return [acc[1], acc[0]]
 
 
-# Two-letter nonce labels that are English words (a label must carry no meaning).
-_REAL = frozenset("no on in is it as at an am be do go he me so to we us up of ma pa la".split())
-
-
 def nonce_labels(rng: random.Random) -> tuple[str, str]:
-    """A 3-letter and a 2-letter nonce label, as long as 'yes' and 'no' (bit 1 gets the longer)."""
-    from .._words import nonce_word
-    two = nonce_word(rng, 2)
-    while two in _REAL:
-        two = nonce_word(rng, 2)
-    return nonce_word(rng, 3), two
+    """A 3-letter and a 2-letter nonce label, one token each like 'yes' and 'no' (bit 1 gets the
+    longer); _words.ONE_TOKEN_NONCE holds no English word."""
+    return nonce_label_pair(rng)
 
 
 def bit_of(label: str) -> int:

@@ -1,5 +1,6 @@
-"""list_fn's rule spaces: the bijective primitives, the ood behaviour classes (with the familiar
-ones removed), and the independent familiar checker.
+"""list_fn's ood rule space: the bijective primitives, the ood behaviour classes (with the
+familiar ones removed), and the independent familiar checker (every variant).  The id and
+renamed rules, position permutations, live in list_fn.py.
 
 Every primitive is an affine bijection of Z_10^n, so every program is one too: its values on the
 zero list and the unit lists fix it, and the probe set below contains them.
@@ -47,8 +48,6 @@ def _primitives() -> dict[str, Callable[[Digits], Digits]]:
 
 PRIMITIVES = _primitives()
 _NAMES = tuple(sorted(PRIMITIVES))
-ID_RULES = (("reverse",), ("rotl1",), ("rotr1",), ("add1",), ("add9",), ("swap_ends",), ("swap_first_two",))
-RENAMED_RULES = tuple(r for r in ID_RULES if r != ("add9",))  # add 9 is add 1 up to the cipher
 
 
 def run(program: tuple[str, ...], xs: Digits) -> Digits:

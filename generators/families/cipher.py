@@ -17,7 +17,8 @@ Candidates: a coset of a symmetry (all variants alike).  H = {identity, x -> x+1
 x -> 13-x} is a Klein four-group of letter permutations (inside D26).  The candidate tuple is
 g h for h in three of H's four elements (the left-out one uniform), g uniform in the variant's
 space (id/renamed: D26; ood: all permutations), redrawn while a member is the identity (id,
-renamed) or of a familiar cycle type (ood).  In renamed and ood the 16 paired inputs are four
+renamed) or of a familiar cycle type (ood); g is drawn from the whole group (the identity
+included) so that every (gold, offset pair) is reached by exactly four equally likely draws.  In renamed and ood the 16 paired inputs are four
 H-orbits {u, u+13, -u, 13-u} of random strings, in random order (``sample_paired``; the blocks
 are the orbits).  Whatever the gold g, a distractor g h maps the paired inputs onto the same
 set of outputs (g h W = g W), so the output multiset does not depend on which candidate is
@@ -60,16 +61,14 @@ from __future__ import annotations
 
 import math
 import random
-import string
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .._config import require_int_range
 from .._words import SpelledWordInputs
 from ..core import Family, item_rng, normalise
+from ._cipher_familiar import ABC as _ABC, conjugate, conjugator, cycle_type, excluded_count, excluded_types, familiar
 
-_ABC = string.ascii_lowercase
-_KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 
 
 @dataclass(frozen=True)
@@ -81,45 +80,6 @@ class CipherConfig:
         require_int_range("length", self.length, 4, 6)
 
 
-def _perm(image) -> str:
-    return "".join(image[c] for c in _ABC)
-
-
-@lru_cache(maxsize=1)
-def _familiar() -> dict[str, str]:
-    """name -> permutation (the image of a..z) of every familiar substitution."""
-    out = {}
-    for a in (1, 3, 5, 7, 9, 11, 15, 17, 19, 21, 23, 25):
-        for b in range(26):
-            out[f"affine a={a} b={b}"] = "".join(_ABC[(a * i + b) % 26] for i in range(26))
-    for step, name in ((1, "right"), (-1, "left")):
-        image = {r[i]: r[(i + step) % len(r)] for r in _KEY_ROWS for i in range(len(r))}
-        out[f"keyboard {name}"] = _perm(image)
-        vowels = "aeiou"
-        out[f"vowel rotation {name}"] = _perm({c: vowels[(vowels.index(c) + step) % 5] if c in vowels else c
-                                               for c in _ABC})
-    out["swap neighbour pairs"] = _perm({c: _ABC[i ^ 1] for i, c in enumerate(_ABC)})
-    return out
-
-
-def _cycle_type(perm: str) -> tuple[int, ...]:
-    seen, lengths = set(), []
-    for start in _ABC:
-        n, c = 0, start
-        while c not in seen:
-            seen.add(c)
-            c = perm[ord(c) - 97]
-            n += 1
-        if n:
-            lengths.append(n)
-    return tuple(sorted(lengths))
-
-
-@lru_cache(maxsize=1)
-def _excluded_types() -> frozenset:
-    return frozenset(_cycle_type(p) for p in _familiar().values())
-
-
 def _shift(s: int) -> str:
     return _ABC[s:] + _ABC[:s]
 
@@ -129,8 +89,10 @@ def _mirror(b: int) -> str:
 
 
 IDENTITY = _ABC
-D26 = tuple(r for r in [_shift(b) for b in range(26)] + [_mirror(b) for b in range(26)] if r != IDENTITY)
-"""The id and renamed rules: the 25 shifts and the 26 mirrored shifts (the dihedral group, less the identity)."""
+DIHEDRAL = tuple([_shift(b) for b in range(26)] + [_mirror(b) for b in range(26)])
+"""The dihedral group D26 of the alphabet: the 26 shifts and the 26 mirrored shifts."""
+D26 = tuple(r for r in DIHEDRAL if r != IDENTITY)
+"""The id and renamed rules: D26 less the identity."""
 H = (IDENTITY, _shift(13), _mirror(0), _mirror(13))
 """The symmetry of the paired inputs: a Klein four-group (every element its own inverse)."""
 _OFFSET_PAIRS = tuple((a, b) for a in H[1:] for b in H[1:] if a != b)
@@ -163,17 +125,19 @@ class Cipher(SpelledWordInputs, Family):
             letters = list(_ABC)
             rng.shuffle(letters)
             rule = "".join(letters)
-            if _cycle_type(rule) not in _excluded_types():
+            if cycle_type(rule) not in excluded_types():
                 return rule
 
     def sample_tuple(self, rng, variant, cfg, paired):
         while True:
-            g = rng.choice(D26) if variant != "ood" else "".join(rng.sample(_ABC, 26))
+            # g from the whole group (identity included): then every (gold, offset pair) is reached
+            # by exactly four equally likely draws, which the ideal assumes
+            g = rng.choice(DIHEDRAL) if variant != "ood" else "".join(rng.sample(_ABC, 26))
             left_out = rng.randrange(len(H))
             members = [compose(g, h) for i, h in enumerate(H) if i != left_out]
             if variant != "ood" and IDENTITY not in members:
                 return members
-            if variant == "ood" and all(_cycle_type(m) not in _excluded_types() for m in members):
+            if variant == "ood" and all(cycle_type(m) not in excluded_types() for m in members):
                 return members
 
     def sample_paired(self, rng, variant, cfg):
@@ -221,9 +185,9 @@ class Cipher(SpelledWordInputs, Family):
     def familiar_match(self, rule: str, cfg) -> str | None:
         rng = item_rng("cipher familiar_match", rule)
         words = ["".join(rng.choice(_ABC) for _ in range(cfg.length)) for _ in range(200)]
-        for name, g in _familiar().items():
-            pi = _conjugator(g, rule)
-            if pi is not None and all(_conjugate(pi, g, w) == self.apply(rule, w, cfg).replace(" ", "")
+        for name, g in familiar().items():
+            pi = conjugator(g, rule)
+            if pi is not None and all(conjugate(pi, g, w) == self.apply(rule, w, cfg).replace(" ", "")
                                       for w in words):
                 return name
         return None
@@ -231,11 +195,7 @@ class Cipher(SpelledWordInputs, Family):
     def log10_behaviours(self, variant, cfg) -> float:
         if variant != "ood":
             return math.log10(len(D26))
-        return math.log10(math.factorial(26) - _excluded_count())
-
-
-def _excluded_count() -> int:
-    return sum(math.factorial(26) // _centraliser(t) for t in _excluded_types())
+        return math.log10(math.factorial(26) - excluded_count())
 
 
 @lru_cache(maxsize=4096)
@@ -285,37 +245,3 @@ def _unpaired_frequency(variant, cfg, demos, query, choices) -> list[float]:
         for c in y.replace(" ", ""):
             n_out[c] += 1
     return [-sum(abs(n_in[s] - n_out[d]) for s, d in zip(query, c.replace(" ", ""))) for c in choices]
-
-
-def _cycles(perm: str) -> list[list[str]]:
-    seen, out = set(), []
-    for start in _ABC:
-        cyc, c = [], start
-        while c not in seen:
-            seen.add(c)
-            cyc.append(c)
-            c = perm[ord(c) - 97]
-        if cyc:
-            out.append(cyc)
-    return sorted(out, key=len)
-
-
-def _conjugator(g: str, f: str) -> dict | None:
-    """A renaming pi with f = pi g pi^-1, matching g's cycles to f's by length; None if none fits."""
-    cg, cf = _cycles(g), _cycles(f)
-    if [len(c) for c in cg] != [len(c) for c in cf]:
-        return None
-    return {a: b for x, y in zip(cg, cf) for a, b in zip(x, y)}
-
-
-def _conjugate(pi: dict, g: str, word: str) -> str:
-    inv = {b: a for a, b in pi.items()}
-    return "".join(pi[g[ord(inv[c]) - 97]] for c in word)
-
-
-def _centraliser(cycle_type: tuple[int, ...]) -> int:
-    """26! / (permutations of this cycle type)."""
-    counts: dict[int, int] = {}
-    for n in cycle_type:
-        counts[n] = counts.get(n, 0) + 1
-    return math.prod(n ** m * math.factorial(m) for n, m in counts.items())

@@ -4,7 +4,8 @@
   feature out of ``n_familiar``, in complementary pairs: starts with a vowel / a consonant,
   longer than five letters / not, ends with a vowel / a consonant, has a double letter / none.
 - renamed: the same features on nonce words, answered with a per-episode 3-letter / 2-letter
-  nonce label pair in place of yes / no (as long as yes/no).
+  nonce label pair in place of yes / no (as long as yes/no, and one token each like them:
+  _words.ONE_TOKEN_NONCE).
 - ood: nonce words classed by an arbitrary table over (first letter, last letter) that depends on
   both letters (e.g. the XOR or the AND of two letter-set memberships, or no short description),
   with the two nonce labels.
@@ -13,7 +14,12 @@ Nonce words: a first letter from ``first`` and a last letter from ``last`` (disj
 "contains x" or "starts and ends with the same letter" never reduce to a table), a middle of
 alternating consonants and vowels, length uniform in [min_len, max_len], and a double letter in
 the middle half the time; the four familiar features are then independent coin flips and every
-(first, last) key is equally likely.
+(first, last) key is equally likely.  Why these letters: a nonce word costs more tokens than an
+English word of the id lexicon (2.0 on SmolLM2's tokenizer at a line's start), and the consonants
+of ``first`` and ``last`` were picked, at the same vowel shares, for the fewest (2.6 per word at
+difficulty 2; "aobk" / "eidm" took 2.7), so that the three variants' k=16 prompts stay within 15%
+in tokens (docs/validity.md: 83 id, 93 renamed and ood).  Difficulty 3's longer words do not
+(83 against 106).
 
 Familiar (excluded from ood): every feature of one letter position (starts with x, ends with x,
 first letter in a set, vowel first/last, ...), hence constants; the others (length, length parity,
@@ -54,8 +60,8 @@ _FAMILIAR = ((0, 1), (0, 0), (1, 1), (1, 0), (2, 1), (2, 0), (3, 1), (3, 0))  # 
 @dataclass(frozen=True)
 class FeatureClassConfig:
     difficulty: int = 2
-    first: str = "aobk"  # letters a nonce word starts with
-    last: str = "eidm"  # letters a nonce word ends with
+    first: str = "aolr"  # letters a nonce word starts with
+    last: str = "eint"  # letters a nonce word ends with (both: the fewest tokens, see the docstring)
     min_len: int = 4
     max_len: int = 7  # "longer than five letters" holds for half the lengths
     n_familiar: int = 8  # id/renamed: familiar features in play
@@ -118,8 +124,8 @@ class FeatureClass(Family):
     name = "feature_class"
     n_choices = 2
     config_class = FeatureClassConfig
-    levels = {1: dict(first="aok", last="eid", n_familiar=4), 2: dict(),
-              3: dict(first="aobkt", last="eidmu", min_len=5, max_len=9, n_familiar=8)}
+    levels = {1: dict(first="aor", last="ein", n_familiar=4), 2: dict(),
+              3: dict(first="aolrd", last="eintu", min_len=5, max_len=9, n_familiar=8)}
 
     # A rule is (kind, feature index or table, label of bit 1, label of bit 0).
     def sample_tuple(self, rng, variant, cfg, paired):

@@ -7,7 +7,8 @@ Two labels per episode, shared by both candidates; the choices are the two label
 
 - id: the familiar question "is it a <category>?" for one hidden category, answered yes/no.
 - renamed: the same question, answered with a per-episode 3-letter / 2-letter nonce label pair
-  in place of yes / no (as long as yes/no, so answer lengths match).
+  in place of yes / no (as long as yes/no and one token each like them, _words.ONE_TOKEN_NONCE,
+  so answer lengths match in characters and in tokens).
 - ood: an arbitrary map from the categories to two nonce labels (any bit table over the
   categories) outside the familiar list.
 

@@ -4,7 +4,8 @@ id:      a textbook property of strings over 'a b' (starts with a / b, even / od
          with a / b, even / odd number of a's; `n_familiar` of them, in complementary pairs),
          answered yes / no.
 renamed: the same properties over the ood alphabet 'z q' through a per-episode symbol bijection,
-         the two classes named by a per-episode pair of nonce labels (3 and 2 letters, like yes/no).
+         the two classes named by a per-episode pair of nonce labels (3 and 2 letters, one token
+         each like yes/no: _words.ONE_TOKEN_NONCE), in either order.
 ood:     a new language over 'z q', nonce labels as in renamed: uniform over a pool of languages of
          `n_states`-state DFAs (_regular_lang_pool), which excludes every language that the best
          function of a familiar feature (length; count of one symbol; the symbol at one of the first
@@ -41,7 +42,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .._config import require, require_int_range, require_min_max
-from .._words import nonce_word
+from .._words import nonce_label_pair
 from ..core import PAIRED_K, Family, RetryTuple, normalise
 from ._regular_lang_checker import checker_features
 from ._regular_lang_pool import pool, spread
@@ -71,7 +72,6 @@ class RegularLangConfig:
     min_len: int = 3  # string length, symbols
     max_len: int = 7
     n_familiar: int = 6  # id / renamed: familiar properties in play
-    label_len: int = 3  # letters of the longer nonce label (the other has one fewer)
 
     def __post_init__(self) -> None:
         require_int_range("n_states", self.n_states, 2, 4)
@@ -85,13 +85,12 @@ class RegularLangConfig:
         require_int_range("n_familiar", self.n_familiar, 2, len(_FAMILIAR))
         require(self.n_familiar % 2 == 0, "n_familiar", self.n_familiar,
                 "must be even (properties come with their complements)")
-        require_int_range("label_len", self.label_len, 3, 8)
 
 
 _LEVELS = {
     1: dict(n_states=3, min_len=3, max_len=6, n_familiar=4),
     2: dict(n_states=4, min_len=3, max_len=7, n_familiar=6),
-    3: dict(n_states=4, min_len=4, max_len=8, n_familiar=8, label_len=4),
+    3: dict(n_states=4, min_len=4, max_len=8, n_familiar=8),
 }
 
 
@@ -221,7 +220,7 @@ class RegularLang(Family):
     def _labels(self, rng: random.Random, variant: str, cfg: RegularLangConfig) -> list[str]:
         if variant == "id":
             return ["yes", "no"]
-        labels = [nonce_word(rng, cfg.label_len), nonce_word(rng, cfg.label_len - 1)]
+        labels = list(nonce_label_pair(rng))
         rng.shuffle(labels)
         return labels
 

@@ -6,8 +6,11 @@ id:      an English sentence of a fixed role template (n=8: 'the old dog sees a 
          adverb to the front, first word to the end, swap the first two words, swap the ends.
 renamed: the same eight reorderings, on sentences of n distinct words drawn from ONE fixed nonce
          vocabulary (every slot draws from it, no role template), and every word translated by a
-         per-episode lexicon (input word -> a fresh nonce word; part of the rule object, shared
-         by the candidates).  The output is 'the same sentence in another language'.
+         per-episode lexicon (input word -> a distinct nonce word that is never an input word;
+         part of the rule object, shared by the candidates).  The output is 'the same sentence in
+         another language'.  Every nonce word is one token, as the id words are
+         (_words.ONE_TOKEN_NONCE; an input word also at the start of a line), so the three
+         variants' prompts and answers match in tokens.
 ood:     the same surface with a NEW order: any permutation of the n slots that is not
          familiar.  Familiar (_word_order_familiar.py builds them as permutations): the
          dihedral group (identity, rotations, reversal and reversed rotations), every swap of two
@@ -44,12 +47,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .._config import require, require_int_range
-from .._words import nonce_word
+from .._words import ONE_TOKEN_NONCE
 from ..core import Family, RetryTuple, item_rng, normalise
 from ._word_order_familiar import allowed_orders, familiar_function_match, id_orders
 
-_NONCE_INPUTS = ("bako", "dufe", "gimo", "kesu", "lapi", "mofa", "nube", "pidu",
-                 "rasi", "sove", "tuka", "vime", "zolu", "fena", "kuvo", "pamo")
+# Nonce words of one token each, like the id words (_words.ONE_TOKEN_NONCE): the inputs also at a
+# line's start (a sentence's first word has no space before it), the outputs never an input.
+_NONCE_INPUTS = ("bos", "fet", "kar", "lig", "mur", "nar", "pel", "rab",
+                 "sil", "tur", "ves", "ove", "idi", "ure", "kel", "fal")
+_NONCE_OUTPUTS = tuple(w for w in ONE_TOKEN_NONCE[3] if w not in _NONCE_INPUTS)
 _DETS = ("the", "a", "one", "this", "that", "my", "your", "our", "his", "her")
 _ADJS = ("big", "old", "small", "young", "happy", "quiet", "brave", "lazy", "tall", "calm")
 _NOUNS = ("dog", "cat", "horse", "sheep", "goat", "lion", "tiger", "wolf", "fox", "bear", "mouse", "crow")
@@ -62,13 +68,11 @@ class WordOrderConfig:
     difficulty: int = 2
     n_words: int = 8  # words per sentence (even: two equal noun phrases, a verb, an adverb)
     vocab: int = 12  # nonce input words (renamed, ood); more words take more demos to translate
-    out_len: int = 4  # letters of an output nonce word
 
     def __post_init__(self) -> None:
         require_int_range("n_words", self.n_words, 6, 8)
         require(self.n_words % 2 == 0, "n_words", self.n_words, "must be even (role template)")
         require_int_range("vocab", self.vocab, self.n_words, len(_NONCE_INPUTS))
-        require_int_range("out_len", self.out_len, 3, 6)
 
 
 class WordOrder(Family):
@@ -130,13 +134,8 @@ class WordOrder(Family):
 
 
 def _lexicon(rng: random.Random, cfg: WordOrderConfig) -> tuple[str, ...]:
-    """A uniform injection of the input vocabulary into fresh nonce words (exchangeable)."""
-    words: list[str] = []
-    while len(words) < cfg.vocab:
-        w = nonce_word(rng, cfg.out_len)
-        if w not in words and w not in _NONCE_INPUTS:
-            words.append(w)
-    return tuple(words)
+    """A uniform injection of the input vocabulary into the output nonce words (exchangeable)."""
+    return tuple(rng.sample(_NONCE_OUTPUTS, cfg.vocab))
 
 
 @lru_cache(maxsize=None)
