@@ -10,7 +10,7 @@ from ..io import is_number
 from ..suite import OFFICIAL_SIZES, PUBLISHED_SEED, TASK_VERSION
 from .rederive import lacks
 from .record import Record
-from .stats import NA, Estimate, Stats
+from .stats import EXCHANGE_SHOTS, NA, Estimate, Stats
 
 
 @dataclass(frozen=True)
@@ -117,10 +117,13 @@ COLUMNS = (
            lambda e: (_num(e.stats.pairing.get("ood", NA)), fmt(e.stats.pairing.get("ood", NA), signed=True))),
     Column("outputs_ood", "Outputs alone (ood)", "acc(k16, demo outputs deranged) - chance: learning what outputs look like",
            lambda e: (_num(e.stats.outputs_alone.get("ood", NA)), fmt(e.stats.outputs_alone.get("ood", NA), signed=True))),
-    Column("icl_ft", "ICL − FT", "in-context minus fine-tuning accuracy at the same k (ood, mean over k)",
+    Column("icl_ft", "ICL − FT (ood)", "in-context minus fine-tuning accuracy at the same k (ood, mean over k)",
            lambda e: (_num(e.stats.icl_minus_ft), fmt(e.stats.icl_minus_ft, signed=True))),
-    Column("equiv", "FT examples ≡ ICL@16", "fine-tuning budget matching in-context accuracy at the largest k (ood)",
-           lambda e: (_num(e.stats.equivalence), fmt_budget(e.stats.equivalence, e.stats.ft_budgets))),
+    *(Column(f"equiv_{k}", f"FT ≡ ICL@{k} (ood)", f"fine-tuning examples whose accuracy equals in-context accuracy "
+             f"at k = {k} (ood; log-interpolated between budgets, <first / >last outside them)",
+             lambda e, k=k: (_num(e.stats.exchange.get(("ood", k), NA)),
+                             fmt_budget(e.stats.exchange.get(("ood", k), NA), e.stats.budgets.get("ood", ()))))
+      for k in EXCHANGE_SHOTS),
     Column("gen", "Gen EM", "exact match of the generation tasks", lambda e: (_num(e.stats.gen), fmt(e.stats.gen))),
     Column("chat", "Chat EM", "exact match of the chat tasks (ood_icl_chat: an instruction line, the model's chat "
            "template, the reply's first line)", lambda e: (_num(e.stats.chat), fmt(e.stats.chat))),
@@ -128,6 +131,25 @@ COLUMNS = (
            "maintainers on a sealed seed (commit, then reveal)",
            lambda e: (seed_label(e.record), seed_label(e.record)), False),
 )
+
+
+FT_TITLES = ("FT budgets", "ICL − FT", *(f"FT ≡ ICL@{k}" for k in EXCHANGE_SHOTS))
+"""The per-variant (and per-family) detail of the fine-tuning comparison: the page and the README."""
+
+
+def ft_cells(stats: Stats, variant: str, family: str | None = None) -> list[str]:
+    """One variant's fine-tuning figures (FT_TITLES), for the record's family mean or for one family."""
+    if family is None:
+        budgets, diff = stats.budgets.get(variant, ()), stats.icl_ft.get(variant, NA)
+        rates = [stats.exchange.get((variant, k), NA) for k in EXCHANGE_SHOTS]
+    else:
+        budgets, diff = stats.family_budgets.get((family, variant), ()), stats.family_icl_ft.get((family, variant), NA)
+        rates = [stats.family_exchange.get((family, variant, k), NA) for k in EXCHANGE_SHOTS]
+    return [", ".join(map(str, budgets)) or "—", fmt(diff, signed=True), *(fmt_budget(r, budgets) for r in rates)]
+
+
+def has_ft(stats: Stats) -> bool:
+    return bool(stats.budgets or stats.family_budgets)
 
 
 def sort_key(entry: Entry) -> tuple:

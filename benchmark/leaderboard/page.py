@@ -14,10 +14,10 @@ from pathlib import Path
 import jinja2
 
 from ..generators import VARIANTS
-from .columns import COLUMNS, Entry, fmt, notes, seed_label
+from .columns import COLUMNS, FT_TITLES, Entry, fmt, ft_cells, has_ft, notes, seed_label
 from .rederive import lacks
 from .record import Record
-from .stats import Estimate
+from .stats import EXCHANGE_SHOTS, Estimate
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
            "#bcbd22", "#7f7f7f")
@@ -121,17 +121,43 @@ def _gain_table(entries: list[Entry], families: list[str]) -> dict:
         ests = [e.stats.family_gain.get((f, v)) for v in _VARIANTS]
         return " / ".join(f"{est.value:.2f}" if est is not None and est.ok else "—" for est in ests)
 
-    return {"families": families, "rows": [{"name": e.record.name, "cells": [cell(e, f) for f in families]}
-                                           for e in entries]}
+    return {"families": families, "variants": _VARIANTS,
+            "rows": [{"name": e.record.name, "cells": [cell(e, f) for f in families]} for e in entries]}
+
+
+def _ft_table(entries: list[Entry], family: str | None = None) -> dict:
+    """Fine-tuning against in-context learning per variant (FT_TITLES), for the family mean or one family."""
+    rows = [{"name": e.record.name, "variant": v, "cells": ft_cells(e.stats, v, family)}
+            for e in entries if has_ft(e.stats) and (family is None or any(
+                (family, v) in e.stats.family_budgets for v in _VARIANTS)) for v in _VARIANTS]
+    return {"titles": FT_TITLES, "rows": rows}
+
+
+def _baselines(entries: list[Entry], family: str, variant: str, chance: float | None, ks: list[int]) -> list:
+    """The ideal learner and chance in the family's plot when no reference entry draws them."""
+    def drawn(slug: str) -> bool:
+        return any(e.record.slug == slug and any(f == family and v == variant for f, v, _, _ in e.stats.cells)
+                   for e in entries)
+
+    out = []
+    ideal = next((pts for e in entries if (pts := [(k, est) for (f, v, k), est in e.stats.ideal.items()
+                                                   if f == family and v == variant])), None)
+    if ideal and not drawn("reference-ideal"):
+        out.append(("Ideal learner", "#000", "", ideal))
+    if chance is not None and ks and not drawn("reference-chance"):
+        out.append(("Chance", "#888", "2,3", [(k, Estimate(chance, chance, chance)) for k in ks]))
+    return out
 
 
 def _family_section(entries: list[Entry], family: str) -> dict:
+    """Per variant: ICL, fine-tuning, the ideal learner and chance against k in one plot, and the figures."""
     chance = next((e.stats.chance[family] for e in entries if family in e.stats.chance), None)
     plots, tables = [], []
     for variant in _VARIANTS:
         curves = _curves(entries, lambda e, m, variant=variant: [
             (k, est) for (f, v, mm, k), est in e.stats.cells.items() if f == family and v == variant and mm == m])
-        plots.append(plot(f"{family} · {variant}", curves))
+        ks = sorted({k for *_, pts in curves for k, _ in pts})
+        plots.append(plot(f"{family} · {variant}", curves + _baselines(entries, family, variant, chance, ks)))
         ks = sorted({k for e in entries for (f, v, m, k) in e.stats.cells if f == family and v == variant})
         rows = []
         for e in entries:
@@ -141,7 +167,8 @@ def _family_section(entries: list[Entry], family: str) -> dict:
                     rows.append({"label": f"{e.record.name} · {label}",
                                  "cells": [fmt(c) if c is not None else "—" for c in cells]})
         tables.append({"variant": variant, "ks": ks, "rows": rows})
-    return {"family": family, "chance": f"{chance:.3f}" if chance else "", "plots": plots, "tables": tables}
+    return {"family": family, "chance": f"{chance:.3f}" if chance else "", "plots": plots, "tables": tables,
+            "ft": _ft_table(entries, family)}
 
 
 def _partial(entries: list[Entry]) -> list[dict]:
@@ -158,4 +185,5 @@ def render_html(entries: list[Entry], refused: list[str], partial: list[Entry] =
         for variant in _VARIANTS]
     return environment().get_template("index.html").render(
         g=_GEOMETRY, board_table=_board(ranked), partial=_partial(partial), overview=overview,
+        ft_summary=_ft_table(entries), exchange_shots=EXCHANGE_SHOTS,
         gain_table=_gain_table(entries, families), families=families, sections=[_family_section(entries, f) for f in families], refused=refused)

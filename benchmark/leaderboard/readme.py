@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 
+from ..generators import VARIANTS
 from ..suite import PUBLISHED_SEED
-from .columns import COLUMNS, Entry, notes, seed_label
+from .columns import COLUMNS, FT_TITLES, Entry, ft_cells, has_ft, notes, seed_label
 from .page import environment
+from .stats import EXCHANGE_SHOTS
 from .rederive import lacks
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -42,8 +44,14 @@ def _partial_row(e: Entry) -> list[str]:
     return [md(e.record.name), md(seed_label(e.record)), md("; ".join(lacks(e.record)))]
 
 
+def _ft_rows(entries: list[Entry]) -> list[list[str]]:
+    """Per variant, the fine-tuning figures of every entry that has a fine-tuning half."""
+    return [[md(e.record.name), v, *ft_cells(e.stats, v)] for e in entries if has_ft(e.stats) for v in VARIANTS]
+
+
 def render_readme(entries: list[Entry], refused: list[str], partial: list[Entry] = ()) -> str:
     return environment().get_template("README.md").render(
         columns=[c.title for c in COLUMNS], aligns=["---:" if c.numeric else "---" for c in COLUMNS],
         rows=[_row(e) for e in entries], refused=[md(r) for r in refused], published_seed=PUBLISHED_SEED,
-        partial=[_partial_row(e) for e in partial])
+        partial=[_partial_row(e) for e in partial], ft_titles=FT_TITLES, ft_rows=_ft_rows(list(entries) + list(partial)),
+        exchange_shots=EXCHANGE_SHOTS)

@@ -11,9 +11,13 @@ the OOD gap) are paired.
 - OOD gap = gain(id) - gain(ood) = surface gap (id - renamed) + rule gap (renamed - ood)
 - pairing, per variant: mean over families of acc(k16) - acc(k16 shuffled); outputs alone:
   acc(k16 shuffled) - chance (the pairing control, ``..._k16_shuffled``)
-- ICL - FT: mean over families and over the k >= 1 both methods share, ood variant
-- example equivalence: the fine-tuning budget whose accuracy (mean over ood families) equals
-  in-context accuracy at the largest shot, interpolated linearly in log(budget)
+- ICL - FT, per variant: mean over families and over the k >= 1 both methods share
+- the exchange rate "FT examples = ICL@k", per variant and in-context shot k: the fine-tuning
+  budget whose accuracy (mean over the variant's families) equals in-context accuracy at k,
+  interpolated linearly in log(budget) between measured budgets, censored "<first" / ">last"
+  outside them (``equivalent_budget``); each bootstrap draw interpolates its own curve, so the
+  interval is paired too.  The same per family x variant (``family_exchange``).
+  A variant's figures need every family of the record at the same budgets.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from ..suite import CONTROL_K, GENERATIVE, SHOTS
 from .record import Record, board_families
 
 BOOTSTRAP = 2000
+EXCHANGE_SHOTS = SHOTS[1:]  # the board's "FT examples = ICL@k": every in-context shot past the first (4, 16)
 _Z = (2.5, 97.5)
 
 
@@ -61,14 +66,34 @@ class Stats:
     rule_gap: Estimate = NA  # gain(renamed) - gain(ood)
     pairing: dict = field(default_factory=dict)  # variant -> acc(k16) - acc(k16 shuffled)
     outputs_alone: dict = field(default_factory=dict)  # variant -> acc(k16 shuffled) - chance
-    icl_minus_ft: Estimate = NA
-    equivalence: Estimate = NA
-    equivalence_k: int | None = None
+    icl_ft: dict = field(default_factory=dict)  # variant -> ICL - FT
+    exchange: dict = field(default_factory=dict)  # (variant, k) -> FT budget = ICL@k ("<1", ">64" in .note)
+    budgets: dict = field(default_factory=dict)  # variant -> the FT budgets (>= 1) every family has
+    family_icl_ft: dict = field(default_factory=dict)  # (family, variant) -> ICL - FT
+    family_exchange: dict = field(default_factory=dict)  # (family, variant, k) -> FT budget = ICL@k
+    family_budgets: dict = field(default_factory=dict)  # (family, variant) -> the family's FT budgets (>= 1)
     gen: Estimate = NA  # mean exact match over the generation tasks
     chat: Estimate = NA  # mean exact match over the chat tasks (a chat run: the model's chat template)
     families: tuple = ()
-    ft_budgets: tuple = ()  # the fine-tuning budgets every ood family has
     overview: dict = field(default_factory=dict)  # (variant, method, k) -> Estimate of the family mean
+
+    # The single ood figures of earlier boards, still read by perf/equivalence_study.py.
+    @property
+    def icl_minus_ft(self) -> Estimate:
+        return self.icl_ft.get("ood", NA)
+
+    @property
+    def equivalence_k(self) -> int | None:
+        """The largest in-context shot with an ood exchange rate."""
+        return max((k for v, k in self.exchange if v == "ood"), default=None)
+
+    @property
+    def equivalence(self) -> Estimate:
+        return self.exchange.get(("ood", self.equivalence_k), NA)
+
+    @property
+    def ft_budgets(self) -> tuple:
+        return self.budgets.get("ood", ())
 
 
 def _rng(family: str, variant: str) -> np.random.Generator:
@@ -164,33 +189,66 @@ def _control(st: Stats, point: dict) -> None:
 
 
 def _icl_vs_ft(st: Stats, point: dict, boots: int) -> None:
-    fams = st.families
-    ft_ks = sorted({k for (f, v, m, k) in point if m == "ft" and v == "ood" and k >= 1})  # log(budget)
-    ft_ks = [b for b in ft_ks if all((f, "ood", "ft", b) in point for f in fams)]
-    if not ft_ks:
-        return
-    st.ft_budgets = tuple(ft_ks)
-    matched = [k for k in ft_ks if all((f, "ood", "icl", k) in point for f in fams)]
-    if matched:
-        diffs = [(point[(f, "ood", "icl", k)][0] - point[(f, "ood", "ft", k)][0],
-                  point[(f, "ood", "icl", k)][1] - point[(f, "ood", "ft", k)][1]) for f in fams for k in matched]
-        st.icl_minus_ft = _estimate(np.mean([d for d, _ in diffs]), np.mean([d for _, d in diffs], axis=0))
-    icl_ks = [k for k in SHOTS if all((f, "ood", "icl", k) in point for f in fams)]
-    if not icl_ks:
-        return
-    k = max(icl_ks)
-    st.equivalence_k = k
-    y = np.mean([point[(f, "ood", "icl", k)][0] for f in fams])
-    y_d = np.mean([point[(f, "ood", "icl", k)][1] for f in fams], axis=0)
-    curve = np.array([np.mean([point[(f, "ood", "ft", b)][0] for f in fams]) for b in ft_ks])
-    curve_d = np.array([np.mean([point[(f, "ood", "ft", b)][1] for f in fams], axis=0) for b in ft_ks])
-    value, note = equivalent_budget(float(y), curve.tolist(), ft_ks)
-    draws = np.array([equivalent_budget(float(y_d[i]), curve_d[:, i].tolist(), ft_ks)[0] for i in range(boots)])
-    with np.errstate(divide="ignore"):
-        logs = np.log(draws)
-    est = _estimate(math.log(value) if value > 0 else math.nan, logs, note)
-    if est.ok:
-        st.equivalence = Estimate(math.exp(est.value), math.exp(est.lo), math.exp(est.hi), note)
+    """ICL - FT and the exchange rate per variant (the record's families' mean) and per family x variant."""
+    for v in VARIANTS:
+        st.budgets[v], diff, rates = _vs_ft(point, st.families, v, boots) if st.families else ((), None, {})
+        if diff is not None:
+            st.icl_ft[v] = diff
+        st.exchange.update({(v, k): e for k, e in rates.items()})
+        for f in st.families:
+            st.family_budgets[(f, v)], diff, rates = _vs_ft(point, (f,), v, boots)
+            if diff is not None:
+                st.family_icl_ft[(f, v)] = diff
+            st.family_exchange.update({(f, v, k): e for k, e in rates.items()})
+    st.budgets = {v: b for v, b in st.budgets.items() if b}
+    st.family_budgets = {key: b for key, b in st.family_budgets.items() if b}
+
+
+def _vs_ft(point: dict, fams: tuple, v: str, boots: int) -> tuple[tuple, Estimate | None, dict]:
+    """(budgets every family of ``fams`` has, ICL - FT, {k: exchange at ICL@k}) for variant v, means over fams."""
+    budgets = sorted({k for (f, vv, m, k) in point if m == "ft" and vv == v and k >= 1 and f in fams})  # log(budget)
+    budgets = [b for b in budgets if all((f, v, "ft", b) in point for f in fams)]
+    if not budgets:
+        return (), None, {}
+
+    def mean(method: str, k: int) -> tuple[float, np.ndarray]:
+        return (float(np.mean([point[(f, v, method, k)][0] for f in fams])),
+                np.mean([point[(f, v, method, k)][1] for f in fams], axis=0))
+
+    def has_icl(k: int) -> bool:
+        return all((f, v, "icl", k) in point for f in fams)
+
+    matched = [k for k in budgets if has_icl(k)]
+    diff = None
+    if matched:  # the mean over k of the family means: the same as the mean over (family, k)
+        pairs = [(mean("icl", k), mean("ft", k)) for k in matched]
+        diff = _estimate(np.mean([a[0] - b[0] for a, b in pairs]), np.mean([a[1] - b[1] for a, b in pairs], axis=0))
+    curve = [mean("ft", b) for b in budgets]
+    rates = {k: _exchange(mean("icl", k), curve, budgets) for k in SHOTS if has_icl(k)}
+    return tuple(budgets), diff, rates
+
+
+def _exchange(icl: tuple, curve: list, budgets: list[int]) -> Estimate:
+    """The budget where the fine-tuning curve reaches ``icl``'s accuracy, its interval from the same draws."""
+    value, note = equivalent_budget(icl[0], [c[0] for c in curve], budgets)
+    logs = _log_budgets(icl[1], np.array([c[1] for c in curve]), budgets)
+    est = _estimate(math.log(value), logs, note)  # the interval in log(budget), where it is interpolated
+    return Estimate(math.exp(est.value), math.exp(est.lo), math.exp(est.hi), note) if est.ok else NA
+
+
+def _log_budgets(y: np.ndarray, curve: np.ndarray, budgets: list[int]) -> np.ndarray:
+    """log(equivalent_budget) for every bootstrap draw at once: y (draws,), curve (budgets, draws)."""
+    logs = np.log(np.asarray(budgets, dtype=float))
+    out = np.full(y.shape, math.log(budgets[-1] * 2))
+    if len(budgets) > 1:
+        y0, y1 = curve[:-1], curve[1:]
+        cross = ((y0 - y) * (y1 - y) <= 0) & (y1 != y0)
+        j, cols = np.argmax(cross, axis=0), np.arange(y.size)  # the first crossing, as in equivalent_budget
+        a, b = y0[j, cols], y1[j, cols]
+        t = (y - a) / np.where(b != a, b - a, 1.0)
+        out = np.where(cross.any(axis=0), logs[j] + t * (logs[j + 1] - logs[j]), out)
+    at_first = np.where(y == curve[0], logs[0], math.log(budgets[0] / 2))
+    return np.where(y <= curve[0], at_first, out)
 
 
 def equivalent_budget(y: float, curve: list[float], budgets: list[int]) -> tuple[float, str]:
