@@ -206,6 +206,24 @@ def normalise(weights: Sequence[float]) -> list[float]:
     return [float(w / total) for w in weights]
 
 
+def orbit_inputs(rng: random.Random, draw, orbit, k: int = PAIRED_K) -> tuple[list, list]:
+    """``Family.sample_paired`` for a family whose paired inputs are whole orbits of a group: draw
+    ``draw(rng)`` until k inputs are covered by disjoint full-size orbits (``orbit(u)`` lists u's
+    images, one per group element), then shuffle them; returns (inputs, blocks = orbit index)."""
+    inputs: list = []
+    blocks: list = []
+    taken: set = set()
+    while len(inputs) < k:
+        images = orbit(draw(rng))
+        if len(set(images)) == len(images) and not taken.intersection(images):
+            taken.update(images)
+            blocks += [len(inputs) // len(images)] * len(images)
+            inputs += images
+    order = list(range(k))
+    rng.shuffle(order)
+    return [inputs[i] for i in order], [blocks[i] for i in order]
+
+
 def one_renaming(pairs: Iterable[tuple[Hashable, Hashable]]) -> bool:
     """Whether a single injective renaming R has R(a) == b for every pair (a, b): the novelty
     checkers' test that two behaviours differ only in the names of their symbols."""

@@ -66,7 +66,7 @@ from functools import lru_cache
 
 from .._config import require_int_range
 from .._words import SpelledWordInputs
-from ..core import Family, item_rng, normalise
+from ..core import Family, item_rng, normalise, orbit_inputs
 from ._cipher_familiar import ABC as _ABC, conjugate, conjugator, cycle_type, excluded_count, excluded_types, familiar
 
 
@@ -143,17 +143,8 @@ class Cipher(SpelledWordInputs, Family):
     def sample_paired(self, rng, variant, cfg):
         if variant == "id":
             return None  # English words: H does not preserve them (the id control is not exact)
-        inputs, blocks, taken = [], [], set()
-        while len(inputs) < 16:
-            u = "".join(rng.choice(_ABC) for _ in range(cfg.length))
-            orbit = [substitute(h, u) for h in H]
-            if len(set(orbit)) == len(H) and not taken.intersection(orbit):
-                taken.update(orbit)
-                inputs += orbit
-                blocks += [len(blocks) // len(H)] * len(H)
-        order = list(range(16))
-        rng.shuffle(order)
-        return [inputs[i] for i in order], [blocks[i] for i in order]
+        return orbit_inputs(rng, lambda r: "".join(r.choice(_ABC) for _ in range(cfg.length)),
+                            lambda u: [substitute(h, u) for h in H])
 
     def apply(self, rule: str, x: str, cfg) -> str:
         return " ".join(substitute(rule, x))

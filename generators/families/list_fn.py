@@ -104,7 +104,7 @@ import random
 from dataclasses import dataclass
 
 from .._config import require_int_range, require_min_max
-from ..core import Family, item_rng, normalise
+from ..core import Family, item_rng, normalise, orbit_inputs
 from ._list_fn_coset import Digits, compose, coset_terms, dihedral, dihedral_predictive, klein, permute
 from ._list_fn_ood import gold_terms, prior_term
 from ._list_fn_space import PRIMITIVES, classes, familiar_function_match, run
@@ -169,19 +169,9 @@ class ListFn(Family):
     def sample_paired(self, rng, variant, cfg):
         if variant == "ood":
             return None
-        n = cfg.length
-        h = klein(n)
-        inputs, blocks, taken = [], [], set()
-        while len(inputs) < 16:
-            u = tuple(rng.randrange(10) for _ in range(n))
-            orbit = [permute(x, u) for x in h]
-            if len(set(orbit)) == len(h) and not taken.intersection(orbit):
-                taken.update(orbit)
-                inputs += orbit
-                blocks += [len(blocks) // len(h)] * len(h)
-        order = list(range(16))
-        rng.shuffle(order)
-        return [inputs[i] for i in order], [blocks[i] for i in order]
+        n, h = cfg.length, klein(cfg.length)
+        return orbit_inputs(rng, lambda r: tuple(r.randrange(10) for _ in range(n)),
+                            lambda u: [permute(x, u) for x in h])
 
     def sample_input(self, rng, variant, cfg) -> Digits:
         return tuple(rng.randrange(10) for _ in range(cfg.length))
