@@ -231,24 +231,10 @@ def _vs_ft(point: dict, fams: tuple, v: str, boots: int) -> tuple[tuple, Estimat
 def _exchange(icl: tuple, curve: list, budgets: list[int]) -> Estimate:
     """The budget where the fine-tuning curve reaches ``icl``'s accuracy, its interval from the same draws."""
     value, note = equivalent_budget(icl[0], [c[0] for c in curve], budgets)
-    logs = _log_budgets(icl[1], np.array([c[1] for c in curve]), budgets)
+    draws = np.array([c[1] for c in curve])  # (budgets, bootstrap draws)
+    logs = np.log([equivalent_budget(float(y), draws[:, i].tolist(), budgets)[0] for i, y in enumerate(icl[1])])
     est = _estimate(math.log(value), logs, note)  # the interval in log(budget), where it is interpolated
     return Estimate(math.exp(est.value), math.exp(est.lo), math.exp(est.hi), note) if est.ok else NA
-
-
-def _log_budgets(y: np.ndarray, curve: np.ndarray, budgets: list[int]) -> np.ndarray:
-    """log(equivalent_budget) for every bootstrap draw at once: y (draws,), curve (budgets, draws)."""
-    logs = np.log(np.asarray(budgets, dtype=float))
-    out = np.full(y.shape, math.log(budgets[-1] * 2))
-    if len(budgets) > 1:
-        y0, y1 = curve[:-1], curve[1:]
-        cross = ((y0 - y) * (y1 - y) <= 0) & (y1 != y0)
-        j, cols = np.argmax(cross, axis=0), np.arange(y.size)  # the first crossing, as in equivalent_budget
-        a, b = y0[j, cols], y1[j, cols]
-        t = (y - a) / np.where(b != a, b - a, 1.0)
-        out = np.where(cross.any(axis=0), logs[j] + t * (logs[j + 1] - logs[j]), out)
-    at_first = np.where(y == curve[0], logs[0], math.log(budgets[0] / 2))
-    return np.where(y <= curve[0], at_first, out)
 
 
 def equivalent_budget(y: float, curve: list[float], budgets: list[int]) -> tuple[float, str]:
