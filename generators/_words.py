@@ -41,25 +41,11 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
 LEXICON: tuple[str, ...] = tuple(w for words in CATEGORIES.values() for w in words)
 CATEGORY_OF: dict[str, str] = {w: c for c, words in CATEGORIES.items() for w in words}
 
-_CONSONANTS = "bdfgklmnprstvz"
+_CONSONANTS = "bdfgklmnprstvz"  # the nonce words' letters: consonant-vowel alternation, e.g. 'dabeki'
 _VOWELS = "aeiou"
 
 
-def nonce_word(rng: random.Random, n_letters: int) -> str:
-    """A pronounceable nonce word (consonant-vowel alternation), e.g. 'dabeki'."""
-    start = rng.randrange(2)
-    return "".join(rng.choice(_CONSONANTS if (i + start) % 2 == 0 else _VOWELS)
-                   for i in range(n_letters))
-
-
-def nonce_space_size(n_letters: int) -> int:
-    """How many distinct nonce words of this length ``nonce_word`` can make."""
-    c, v = len(_CONSONANTS), len(_VOWELS)
-    half, rest = n_letters // 2, n_letters - n_letters // 2
-    return c ** rest * v ** half + c ** half * v ** rest
-
-
-# Nonce words of 2 and 3 letters (``nonce_word``'s consonant-vowel alternation) that the default
+# Nonce words of 2 and 3 letters (consonant-vowel alternation over the letters above) that the default
 # model's tokenizer (SmolLM2-135M-Instruct) encodes as ONE token after a space, as it does yes, no
 # and the id variants' English words: the renamed and ood labels and word_order's words, so the
 # three variants of a family match in tokens (docs/validity.md).  Made by

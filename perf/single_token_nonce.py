@@ -4,7 +4,7 @@ The renamed and ood variants answer with nonce labels and nonce words where the 
 yes / no or English words, one token each; a pronounceable nonce word of 3-4 letters costs 1.4-2
 tokens, which made those variants' prompts and answers up to twice as long (docs/validity.md: the
 three variants of a family within 15% in tokens).  This script lists the candidates of
-``_words.nonce_word`` (consonant-vowel alternation over the nonce letters) of 2 and 3 letters
+consonant-vowel alternations over ``_words``' nonce letters of 2 and 3 letters
 that the default model's tokenizer encodes as ONE token after a space (how an answer and every
 word but a line's first are rendered), marks those that are one token at the start of a line as
 well, and drops:
@@ -41,7 +41,7 @@ STOPLIST = frozenset("""
 
 
 def candidates(n_letters: int):
-    """Every string ``nonce_word`` can make with this many letters, in a fixed order."""
+    """Every consonant-vowel alternation of this many letters over _words' nonce letters, in a fixed order."""
     for start in (0, 1):
         sets = [_CONSONANTS if (i + start) % 2 == 0 else _VOWELS for i in range(n_letters)]
         yield from ("".join(t) for t in itertools.product(*sets))

@@ -22,7 +22,7 @@ from ood_icl.model import DEFAULT_MODEL_NAME, cache_root
 TOKENIZER = cache_root() / "models" / DEFAULT_MODEL_NAME
 FAMILIES = ("feature_class", "label_map", "regular_lang", "word_order")
 _C, _V = f"[{_CONSONANTS}]", f"[{_VOWELS}]"
-NONCE = re.compile(f"({_C}{_V})+{_C}?|({_V}{_C})+{_V}?")  # nonce_word's consonant-vowel alternation
+NONCE = re.compile(f"({_C}{_V})+{_C}?|({_V}{_C})+{_V}?")  # the nonce words' consonant-vowel alternation
 
 
 @pytest.fixture(scope="module")
