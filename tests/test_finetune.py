@@ -258,6 +258,7 @@ def test_the_sweep_writes_a_recipe_per_budget_from_its_grid(tiny_model, tmp_path
     assert record["dev_seed"] == 1 and set(record["chosen"]) == {"1", "4"}
     for budget, recipe in record["chosen"].items():
         assert recipe["lr"] in LR_GRID["lora"] and recipe["steps"] in step_grid(int(budget))
+    assert all(f["train_loss"] > 0 for f in record["figures"]) and set(record["train_loss_before"]) == {"1", "4"}
     assert '("lora", 4): Recipe(' in capsys.readouterr().out
 
 
@@ -279,16 +280,23 @@ def test_a_run_trains_with_the_recipes_a_sweep_chose(tiny_model, tmp_path, capsy
 
 @pytest.mark.parametrize("method", ["lora", "full"])
 def test_the_recipe_table_is_what_the_committed_sweep_chose(method):
-    """RECIPES is the sweep's measured choice, and the selection rule reproduces it from the figures."""
-    from ood_icl.finetune.sweep import LR_GRID, _choose, max_steps, step_grid
+    """RECIPES is the sweeps' measured choice, and the selection rule reproduces it from the figures
+    (each record with its own grids: full's version-3 record keeps its cap of 10 steps)."""
+    from ood_icl.finetune.sweep import _choose, step_grid
 
-    record = json.loads((TASK_DIR.parent / "docs" / f"recipe_sweep_{method}.json").read_text())
-    assert record["method"] == method and record["lr_grid"] == list(LR_GRID[method])
-    figures = {(f["budget"], f["lr"], f["steps"]): [f["acc"] * f["n"], f["gold_prob"] * f["n"], f["n"]]
-               for f in record["figures"]}
-    budgets = [int(b) for b in record["chosen"]]
-    assert record["step_grids"] == {str(b): list(step_grid(b)) for b in budgets}
-    assert record["max_steps"] == {str(b): max_steps(b) for b in budgets}
-    chosen = _choose(figures, method, budgets)
-    assert {str(b): asdict(r) for b, r in chosen.items()} == record["chosen"]
-    assert {b: r for (m, b), r in RECIPES.items() if m == method} == chosen
+    records = sorted((TASK_DIR.parent / "docs").glob(f"recipe_sweep_{method}*.json"))
+    assert records
+    table = {}
+    for path in records:
+        record = json.loads(path.read_text())
+        assert record["method"] == method
+        figures = {(f["budget"], f["lr"], f["steps"]): [f["acc"] * f["n"], f["gold_prob"] * f["n"], f["n"]]
+                   for f in record["figures"]}
+        grids = {int(b): tuple(g) for b, g in record["step_grids"].items()}
+        if method == "lora":  # swept with this code's step grid, uncapped
+            assert grids == {b: step_grid(b) for b in grids}
+            assert record["max_steps"] == {str(b): max(g) for b, g in grids.items()}
+        chosen = _choose(figures, record["lr_grid"], grids, {int(b): s for b, s in record["max_steps"].items()})
+        assert {str(b): asdict(r) for b, r in chosen.items()} == record["chosen"]
+        table.update(chosen)
+    assert {b: r for (m, b), r in RECIPES.items() if m == method} == table

@@ -20,7 +20,7 @@ from ..generators import UnknownNameError
 from ..model import default_model_path
 from ..suite import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_QUERIES, PUBLISHED_SEED
 from .config import FinetuneConfig, load_recipes, parse_budgets, resolve_tasks
-from .learner import set_threads
+from .learner import default_dtype, set_threads
 from .recipe import DEV_SEED, METHODS
 from .run import finetune_tasks
 from .state import ConfigMismatch
@@ -47,12 +47,16 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                         help=f"data seed (default {PUBLISHED_SEED}; with --select-hparams {DEV_SEED})")
     parser.add_argument("--train-seed", type=nonneg_int, default=0, help="seeds adapter init and batch order")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    parser.add_argument("--dtype", choices=("bfloat16", "float32"), default="bfloat16", help="compute dtype")
+    parser.add_argument("--dtype", choices=("bfloat16", "float32"), default=None,
+                        help="compute dtype (default: float32 on cpu, where it trains 1.7x faster than bfloat16 "
+                             "on this project's CPUs, bfloat16 on cuda)")
     parser.add_argument("--threads", type=pos_int, default=1,
                         help="torch CPU threads per process (default 1: scale out with processes instead)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--select-hparams", action="store_true",
                         help="run the recipe sweep on the development seed; print and write the chosen recipes")
+    parser.add_argument("--lr-grid", default=None, metavar="LR,LR,...",
+                        help="with --select-hparams: the learning rates to sweep (default: sweep.LR_GRID of the method)")
     parser.add_argument("--recipes", type=Path, default=None, metavar="SWEEP_JSON",
                         help="train with the recipes a sweep chose (its recipe_sweep.json) instead of the built-in table")
 
@@ -74,6 +78,16 @@ def _checked(args: argparse.Namespace) -> tuple:
 
         if not torch.cuda.is_available():
             raise ValueError("--device cuda: no CUDA device is available")
+    if args.dtype is None:
+        args.dtype = default_dtype(args.device)
+    if args.lr_grid is not None:
+        try:
+            args.lr_grid = tuple(sorted({float(t) for t in args.lr_grid.replace(",", " ").split()}))
+        except ValueError:
+            raise ValueError(f"--lr-grid {args.lr_grid!r}: must be comma-separated numbers") from None
+        if not args.lr_grid or min(args.lr_grid) <= 0 or not args.select_hparams:
+            raise ValueError(f"--lr-grid {','.join(map(str, args.lr_grid))}: positive learning rates, "
+                             "with --select-hparams only")
     recipes = load_recipes(args.recipes, args.method, budgets) if args.recipes and not args.select_hparams else ()
     return cells, budgets, recipes
 
@@ -92,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
         select_hparams(args.model, args.method, cells, budgets,
                        seed=DEV_SEED if args.seed is None else args.seed, episodes=args.episodes or SWEEP_EPISODES,
                        queries=args.queries, difficulty=args.difficulty, device=args.device, dtype=args.dtype,
-                       gguf_file=args.gguf_file, out=args.output_path, progress=not args.quiet)
+                       gguf_file=args.gguf_file, out=args.output_path, progress=not args.quiet,
+                       lr_grid=args.lr_grid)
         return 0
     config = FinetuneConfig(model=args.model, cells=cells, budgets=budgets, method=args.method,
                             seed=PUBLISHED_SEED if args.seed is None else args.seed, train_seed=args.train_seed,

@@ -30,7 +30,7 @@ class FinetuneConfig:
     queries: int = DEFAULT_QUERIES
     difficulty: int = DEFAULT_DIFFICULTY
     device: str = "cpu"
-    dtype: str = "bfloat16"
+    dtype: str = "float32"  # the CLI's default: float32 on cpu, bfloat16 on cuda (learner.default_dtype)
     gguf_file: str | None = None
     threads: int = 1  # torch CPU threads per process: float reductions, hence the last bits, depend on it
     recipes: tuple[tuple[int, Recipe], ...] = field(default=())  # filled from RECIPES when empty

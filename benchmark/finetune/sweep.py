@@ -24,10 +24,10 @@ from ..io import write_atomic
 from .config import FinetuneConfig, cell_episodes
 from .learner import Learner
 from .recipe import Recipe, unit_generator
-from .train import Run, query_pairs, score_episode, train
+from .train import Run, _eval_losses, query_pairs, score_episode, train
 
-LR_GRID = {"lora": (3e-4, 1e-3, 3e-3), "full": (1e-5, 3e-5, 1e-4, 3e-4)}
-STEP_GRID = (5, 10, 20)
+LR_GRID = {"lora": (3e-4, 1e-3, 3e-3, 1e-2), "full": (1e-5, 3e-5, 1e-4, 3e-4)}
+STEP_GRID = (5, 10, 20, 40)
 SWEEP_EPISODES = 1  # per task: 24 dev episodes over the 24 tasks of the suite
 SWEEP_BATCH = 16
 _TIE = 0.002
@@ -46,25 +46,29 @@ def _acc(responses: list, label: int) -> float:
 
 
 def step_grid(budget: int) -> tuple[int, ...]:
-    """STEP_GRID, stretched for budgets past one batch (a budget of 64 is 4 batches an epoch)."""
-    stretch = max(1, budget // (2 * SWEEP_BATCH))
+    """STEP_GRID, stretched past 128 demos: 40 steps of 16 are 10 passes over 64 demos; a budget of
+    256 gets (10, 20, 40, 80), up to 5 passes."""
+    stretch = max(1, budget // (8 * SWEEP_BATCH))
     return tuple(s * stretch for s in STEP_GRID)
 
 
 def select_hparams(model: str, method: str, cells, budgets, *, seed: int, episodes: int, queries: int,
-                   difficulty: int, device: str = "cpu", dtype: str = "bfloat16", gguf_file: str | None = None,
-                   out: Path | None = None, progress: bool = True) -> dict[int, Recipe]:
+                   difficulty: int, device: str = "cpu", dtype: str = "float32", gguf_file: str | None = None,
+                   out: Path | None = None, progress: bool = True,
+                   lr_grid: tuple[float, ...] | None = None) -> dict[int, Recipe]:
     """Run the sweep; print and (with ``out``) write the chosen recipe per budget."""
     from tqdm import tqdm
 
     lora = method == "lora"
-    combos = [(b, lr) for b in budgets if b > 0 for lr in LR_GRID[method]]
+    lr_grid = tuple(sorted(lr_grid or LR_GRID[method]))
+    combos = [(b, lr) for b in budgets if b > 0 for lr in lr_grid]
     learner = Learner(model, method, slots=len(combos) if lora else 1, dtype=dtype, device=device,
                       gguf_file=gguf_file)
     config = FinetuneConfig(model=model, cells=tuple(cells), budgets=tuple(budgets), method=method, seed=seed,
                             episodes=episodes, queries=queries, difficulty=difficulty)
     todo = [ep for f, v in config.cells for ep in cell_episodes(config, f, v)]
-    figures: dict = {}  # (budget, lr, steps) -> [acc sum, gold-prob sum, n]
+    figures: dict = {}  # (budget, lr, steps) -> [acc sum, gold-prob sum, n queries, train-loss sum, n runs]
+    before: dict = {}  # budget -> [train loss before training, summed over runs; n runs]
     bar = tqdm(total=len(todo), desc="sweep", unit="episode", disable=not progress, dynamic_ncols=True)
     for ep in todo:
         demos, q_pairs = learner.encode_demos(ep.demos[:max(budgets)]), query_pairs(learner, ep)
@@ -76,48 +80,50 @@ def select_hparams(model: str, method: str, cells, budgets, *, seed: int, episod
         groups = [[r for r in runs if step_grid(len(r.pairs)) == g] for g in grids] if lora else [[r] for r in runs]
         for group in groups:
             def checkpoint(step, group=group):
-                for run, per_query in zip(group, score_episode(learner, ep, [r.slot for r in group], q_pairs)):
-                    cell = figures.setdefault((len(run.pairs), run.recipe.lr, step), [0.0, 0.0, 0])
+                losses = _eval_losses(learner, group)  # the train loss reached: on all of the run's demos
+                for run, loss, per_query in zip(group, losses,
+                                                score_episode(learner, ep, [r.slot for r in group], q_pairs)):
+                    cell = figures.setdefault((len(run.pairs), run.recipe.lr, step), [0.0, 0.0, 0, 0.0, 0])
                     for q, resp in zip(ep.queries, per_query):
                         cell[0] += _acc(resp, q.label)
                         cell[1] += _gold_prob(resp, q.label)
                         cell[2] += 1
-            train(learner, group, checkpoints=step_grid(len(group[0].pairs)), on_checkpoint=checkpoint)
+                    cell[3] += loss
+                    cell[4] += 1
+            for run, log in zip(group, train(learner, group, checkpoints=step_grid(len(group[0].pairs)),
+                                             on_checkpoint=checkpoint)):
+                cell = before.setdefault(len(run.pairs), [0.0, 0])
+                cell[0] += log.loss_before
+                cell[1] += 1
         bar.update()
     bar.close()
-    chosen = _choose(figures, method, budgets)
-    print(_report(figures, chosen, method, seed, len(todo), queries, len(config.cells)))
+    grids = {b: step_grid(b) for b in budgets if b > 0}
+    chosen = _choose(figures, lr_grid, grids)
+    print(_report(figures, chosen, method, lr_grid, grids, seed, len(todo), queries, len(config.cells)))
     if out is not None:
         record = {"method": method, "model": model, "dev_seed": seed, "episodes": episodes, "queries": queries,
                   "difficulty": difficulty, "dtype": dtype, "device": device, "cells": [list(c) for c in config.cells],
-                  "lr_grid": list(LR_GRID[method]), "step_grids": {str(b): list(step_grid(b)) for b in chosen},
-                  "max_steps": {str(b): max_steps(b) for b in chosen},
-                  "figures": [{"budget": b, "lr": lr, "steps": s, "acc": a / n, "gold_prob": p / n, "n": n}
-                              for (b, lr, s), (a, p, n) in sorted(figures.items())],
+                  "lr_grid": list(lr_grid), "step_grids": {str(b): list(grids[b]) for b in chosen},
+                  "max_steps": {str(b): max(grids[b]) for b in chosen},
+                  "train_loss_before": {str(b): t / m for b, (t, m) in sorted(before.items())},
+                  "figures": [{"budget": b, "lr": lr, "steps": s, "acc": a / n, "gold_prob": p / n, "n": n,
+                               "train_loss": t / m} for (b, lr, s), (a, p, n, t, m) in sorted(figures.items())],
                   "chosen": {str(b): asdict(r) for b, r in chosen.items()}}
         write_atomic(Path(out) / "recipe_sweep.json", json.dumps(record, indent=2) + "\n")
     return chosen
 
 
-def max_steps(budget: int) -> int:
-    """The compute cap of a recipe: the middle of the step grid (10 steps up to a budget of 31).
-
-    The default run (24 tasks x 20 episodes x budgets 1, 4, 16) must fit in an hour on a 2-core
-    CPU, and a step costs about 0.5 s there; the longest column is swept and printed for
-    reference but not chosen (where it led, and by how much: docs/finetune.md).
-    """
-    return step_grid(budget)[1]
-
-
-def _choose(figures: dict, method: str, budgets) -> dict[int, Recipe]:
-    """Per budget, within the compute cap: the highest gold-choice probability; near-ties to
-    fewer steps, then the lower lr."""
+def _choose(figures: dict, lr_grid, step_grids: dict, max_steps: dict | None = None) -> dict[int, Recipe]:
+    """Per budget: the highest gold-choice probability over its (lr, steps) grid; near-ties to
+    fewer steps, then the lower lr.  ``max_steps`` (per budget) re-derives a version-3 record, whose
+    choice was capped at the middle of its step grid to fit the hour; a version-5 sweep has no cap."""
     chosen = {}
-    for budget in (b for b in budgets if b > 0):
+    for budget, grid in step_grids.items():
+        cap = (max_steps or {}).get(budget, max(grid))
         best = None
-        for lr in LR_GRID[method]:
-            for steps in (s for s in step_grid(budget) if s <= max_steps(budget)):
-                acc, prob, n = figures[(budget, lr, steps)]
+        for lr in lr_grid:
+            for steps in (s for s in grid if s <= cap):
+                prob, n = figures[(budget, lr, steps)][1:3]
                 key = (prob / n, -steps, -lr)
                 if best is None or key[0] > best[0][0] + _TIE or (
                         abs(key[0] - best[0][0]) <= _TIE and key[1:] > best[0][1:]):
@@ -126,15 +132,29 @@ def _choose(figures: dict, method: str, budgets) -> dict[int, Recipe]:
     return chosen
 
 
-def _report(figures: dict, chosen: dict, method: str, seed: int, n_episodes: int, queries: int, n_tasks: int) -> str:
+def edges(chosen: dict, lr_grid, step_grids: dict) -> list[str]:
+    """The choices at an edge of their grid: an lr at either end, or the longest step count."""
+    out = []
+    for b, r in chosen.items():
+        if r.lr in (min(lr_grid), max(lr_grid)):
+            out.append(f"budget {b}: lr {r.lr:g} is at the end of the grid; widen it (--lr-grid)")
+        if r.steps == max(step_grids[b]):
+            out.append(f"budget {b}: {r.steps} steps is the longest of the grid; check the train loss has converged")
+    return out
+
+
+def _report(figures: dict, chosen: dict, method: str, lr_grid, step_grids: dict, seed: int, n_episodes: int,
+            queries: int, n_tasks: int) -> str:
     lines = [f"# sweep: {method}, dev seed {seed}, {n_episodes} episodes x {queries} queries over {n_tasks} tasks",
-             "# cells: acc / mean gold-choice probability (the criterion) after N steps",
-             "| budget | lr | short | middle | long |", "|---|---|---|---|---|"]
+             "# cells: steps: acc / mean gold-choice probability (the criterion) / train loss",
+             "| budget | lr | " + " | ".join(f"steps {i + 1}" for i in range(len(STEP_GRID))) + " |",
+             "|---|---|" + "---|" * len(STEP_GRID)]
     for budget in chosen:
-        for lr in LR_GRID[method]:
-            cells = [f"{s}: {a / n:.3f} / {p / n:.3f}" for s in step_grid(budget)
-                     for a, p, n in [figures[(budget, lr, s)]]]
+        for lr in lr_grid:
+            cells = [f"{s}: {f[0] / f[2]:.3f} / {f[1] / f[2]:.3f}" + (f" / {f[3] / f[4]:.2f}" if len(f) > 3 else "")
+                     for s in step_grids[budget] for f in [figures[(budget, lr, s)]]]
             lines.append(f"| {budget} | {lr:g} | " + " | ".join(cells) + " |")
     lines.append("")
     lines += [f'    ("{method}", {b}): Recipe(lr={r.lr:g}, steps={r.steps}),' for b, r in chosen.items()]
+    lines += [f"# edge: {e}" for e in edges(chosen, lr_grid, step_grids)]
     return "\n".join(lines)
