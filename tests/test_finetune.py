@@ -189,6 +189,30 @@ def test_a_run_is_bit_identical_alone_and_beside_other_budgets(tiny_model, dtype
     assert sizes <= {1, 4, 16, 64, sum(len(q.choices) for q in ep.queries)}, sizes  # no shared batch
 
 
+def test_the_loss_before_training_comes_from_the_first_step_without_a_forward_of_its_own(tiny_model):
+    """A run whose demos fit one batch takes its loss before training from step 1's forward (the same
+    rows, B = 0): the same number, bit for bit, as a forward of its own, which is no longer run."""
+    from ood_icl.finetune.train import _eval_losses
+
+    learner = Learner(str(tiny_model), "lora", slots=4, dtype="float32")
+    ep = next(episodes(BuildSpec("sequence", "ood", episodes=1, pool=64)))
+    demos = learner.encode_demos(ep.demos)
+
+    def runs() -> list[Run]:
+        return [Run(slot, tuple(demos[:k]), Recipe(lr=3e-3, steps=3), unit_generator(0, 7, "sequence", "ood", 0, k))
+                for slot, k in zip(learner.slots, (1, 4, 16, 64))]
+
+    fresh = runs()
+    for run in fresh:
+        learner.reset(run.slot, run.gen)
+    expected = _eval_losses(learner, fresh)
+    calls = []
+    learner.model.get_decoder().register_forward_pre_hook(lambda module, args: calls.append(1))
+    logs = train(learner, runs())
+    assert [log.loss_before for log in logs] == expected
+    assert len(calls) == 1 + 3 * 4 + 4  # budget 64's loss before, 3 steps x 4 runs, the 4 losses after
+
+
 def test_a_longer_pool_extends_the_published_one():
     config = FinetuneConfig(model="m", cells=(("list_fn", "ood"),), budgets=(1, 64), episodes=3)
     published = list(episodes(BuildSpec("list_fn", "ood", episodes=3)))

@@ -74,7 +74,12 @@ def train(learner: Learner, runs: Sequence[Run], checkpoints: Sequence[int] = ()
     optimizer = torch.optim.AdamW(
         [{"params": learner.slot_params[r.slot], "lr": r.recipe.lr, "weight_decay": r.recipe.weight_decay}
          for r in runs], betas=(0.9, 0.999), eps=1e-8, fused=learner.device.type in ("cpu", "cuda"))
-    before = _eval_losses(learner, runs)
+    # the loss before training: a run whose demos fit one batch sees all of them, in order, at step 1,
+    # and that forward's loss is the same number (B = 0: the adapter adds nothing yet); only the
+    # others need a forward of their own here
+    whole = [len(r.pairs) <= r.recipe.batch and r.recipe.steps > 0 for r in runs]
+    rest = iter(_eval_losses(learner, [r for r, w in zip(runs, whole) if not w]))
+    before: list = [None if w else next(rest) for w in whole]
     orders: list[list[int]] = [[] for _ in runs]
     for step in range(1, max(r.recipe.steps for r in runs) + 1):
         active = [i for i, r in enumerate(runs) if step <= r.recipe.steps]
@@ -92,7 +97,12 @@ def train(learner: Learner, runs: Sequence[Run], checkpoints: Sequence[int] = ()
             take, orders[i] = orders[i][:run.recipe.batch], orders[i][run.recipe.batch:]
             batches.append((run.slot, [run.pairs[j] for j in take]))
         # step: the runs' losses (one forward each) are summed; each touches only its own adapter
-        learner.run_losses(batches).sum().backward()
+        losses = learner.run_losses(batches)
+        if step == 1:
+            for i, loss in zip(active, losses.tolist()):
+                if whole[i]:
+                    before[i] = loss
+        losses.sum().backward()
         for i in active:
             if runs[i].recipe.max_grad_norm:
                 torch.nn.utils.clip_grad_norm_(learner.slot_params[runs[i].slot], runs[i].recipe.max_grad_norm)
