@@ -1,13 +1,15 @@
 """How much does the fine-tuning step cost beyond the model's own forward and backward?
 
 python perf/finetune_step.py [--model PATH] [--method lora|full] [--budgets 1,4,16] [--threads 1]
-                             [--repeats 5] [--episodes 1] [--dtype bfloat16] [--device cpu|cuda]
+                             [--repeats 5] [--episodes 1] [--dtype float32] [--device cpu|cuda] [--pack 8]
 
 1. One optimizer step of the baseline on one episode's batch (every budget's demos, one
    adapter per budget, as ``ood-icl finetune`` trains them) against a raw forward + backward
    of the same rows through the same model (Hugging Face ``labels=`` loss, one adapter, no
    optimizer).  Median over ``--repeats``.  Goal: step / raw <= 1.3.
-2. A whole run's wall time (``finetune_tasks`` on ``--episodes`` episodes of cipher_ood,
+2. With ``--pack N`` (LoRA): N runs of 16 demos (N episodes) in one routed forward + backward
+   against a forward + backward each: what "several episodes' adapters in one batch" would gain.
+3. A whole run's wall time (``finetune_tasks`` on ``--episodes`` episodes of cipher_ood,
    model loading included) and the time per episode.
 
 Timings on a shared CPU are noisy: both measurements of (1) alternate in the same process.
@@ -66,7 +68,8 @@ def main() -> None:
     ap.add_argument("--model", default=None)
     ap.add_argument("--method", choices=("lora", "full"), default="lora")
     ap.add_argument("--budgets", default="1,4,16")
-    ap.add_argument("--dtype", default="bfloat16")
+    ap.add_argument("--dtype", default="float32")
+    ap.add_argument("--pack", type=int, default=0, help="LoRA: time N 16-demo runs in one forward vs one each")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--episodes", type=int, default=1, help="for the whole-run timing (0: skip it)")
@@ -77,7 +80,7 @@ def main() -> None:
     budgets = tuple(int(b) for b in args.budgets.split(","))
     lora = args.method == "lora"
 
-    learner = Learner(model, args.method, slots=len(budgets) if lora else 1, dtype=args.dtype, device=args.device)
+    learner = Learner(model, args.method, slots=max(len(budgets), args.pack) if lora else 1, dtype=args.dtype, device=args.device)
     config = FinetuneConfig(model=model, cells=(("cipher", "ood"),), budgets=budgets, method=args.method)
     ep = cell_episodes(config, "cipher", "ood")[0]
     demos = learner.encode_demos(ep.demos[:max(budgets)])
@@ -109,6 +112,33 @@ def main() -> None:
     print(f"  optimizer step (forward, backward, per-run clip, AdamW): {step * 1000:8.1f} ms")
     print(f"  raw forward + backward of the same rows (HF labels loss): {raw_t * 1000:8.1f} ms")
     print(f"  ratio step / raw: {step / raw_t:.2f}  (goal <= 1.3)")
+
+    if lora and args.pack > 1:
+        eps = cell_episodes(FinetuneConfig(model=model, cells=(("cipher", "ood"),), budgets=(16,),
+                                           episodes=args.pack), "cipher", "ood")
+        runs16 = [(learner.slots[i], tuple(learner.encode_demos(e.demos[:16]))) for i, e in enumerate(eps)]
+        joint_rows = [p for _, pairs in runs16 for p in pairs]
+        joint_names = [slot for slot, pairs in runs16 for _ in pairs]
+
+        def each() -> None:
+            learner.run_losses(runs16).sum().backward()
+
+        def joint() -> None:
+            lp, mask, _ = learner.target_logprobs(joint_rows, joint_names)
+            (-lp.sum() / mask.sum()).backward()
+
+        times = {each: [], joint: []}
+        for _ in range(args.repeats + 1):  # alternate, drop the first of each
+            for fn in (each, joint):
+                start = time.perf_counter()
+                fn()
+                for p in learner.model.parameters():
+                    p.grad = None
+                _sync(learner.device)
+                times[fn].append(time.perf_counter() - start)
+        t_each, t_joint = (statistics.median(times[f][1:]) for f in (each, joint))
+        print(f"  {args.pack} runs x 16 demos: a forward + backward each {t_each * 1000:8.1f} ms, "
+              f"all in one routed forward {t_joint * 1000:8.1f} ms (ratio {t_each / t_joint:.2f})")
 
     if args.episodes:
         with tempfile.TemporaryDirectory(prefix="ft-perf-") as tmp:
