@@ -286,6 +286,22 @@ def test_the_sweep_writes_a_recipe_per_budget_from_its_grid(tiny_model, tmp_path
     assert '("lora", 4): Recipe(' in capsys.readouterr().out
 
 
+def test_a_sweep_grown_with_another_lr_equals_one_sweep_over_both(tiny_model, tmp_path, capsys):
+    """--lr-grid on a folder that holds a sweep runs only the new learning rates and chooses over the
+    union; the runs are independent, so the figures equal a single sweep's over both, bit for bit."""
+    base = ["--model", str(tiny_model), "--select-hparams", "--tasks", "cipher_ood", "--budgets", "1,4", "--quiet"]
+    grown, once = tmp_path / "grown", tmp_path / "once"
+    assert main(base + ["--lr-grid", "3e-3", "--output-path", str(grown)]) == 0
+    assert main(base + ["--lr-grid", "1e-3", "--output-path", str(grown)]) == 0
+    assert main(base + ["--lr-grid", "1e-3,3e-3", "--output-path", str(once)]) == 0
+    a, b = (json.loads((d / "recipe_sweep.json").read_text()) for d in (grown, once))
+    assert a["lr_grid"] == [1e-3, 3e-3] and len(a["figures"]) == 2 * 2 * 4
+    assert a == b
+    capsys.readouterr()
+    assert main(base + ["--difficulty", "1", "--output-path", str(grown)]) == 2  # another sweep: refused
+    assert "another difficulty" in capsys.readouterr().err
+
+
 def test_a_run_trains_with_the_recipes_a_sweep_chose(tiny_model, tmp_path, capsys):
     sweep = tmp_path / "sweep"
     assert main(["--model", str(tiny_model), "--select-hparams", "--tasks", "cipher_ood", "--budgets", "1,4",

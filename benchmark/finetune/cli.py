@@ -103,11 +103,11 @@ def run(args: argparse.Namespace) -> int:
         args.model = str(default_model_path())
     if args.select_hparams:
         set_threads(args.device, args.threads)
-        select_hparams(args.model, args.method, cells, budgets,
-                       seed=DEV_SEED if args.seed is None else args.seed, episodes=args.episodes or SWEEP_EPISODES,
-                       queries=args.queries, difficulty=args.difficulty, device=args.device, dtype=args.dtype,
-                       gguf_file=args.gguf_file, out=args.output_path, progress=not args.quiet,
-                       lr_grid=args.lr_grid)
+        try:
+            _sweep(args, cells, budgets)
+        except ValueError as exc:
+            print(f"{PROG}: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+            return 2
         return 0
     config = FinetuneConfig(model=args.model, cells=cells, budgets=budgets, method=args.method,
                             seed=PUBLISHED_SEED if args.seed is None else args.seed, train_seed=args.train_seed,
@@ -122,6 +122,13 @@ def run(args: argparse.Namespace) -> int:
     if out is not None:
         print(out)
     return 0
+
+
+def _sweep(args: argparse.Namespace, cells, budgets) -> None:
+    select_hparams(args.model, args.method, cells, budgets,
+                   seed=DEV_SEED if args.seed is None else args.seed, episodes=args.episodes or SWEEP_EPISODES,
+                   queries=args.queries, difficulty=args.difficulty, device=args.device, dtype=args.dtype,
+                   gguf_file=args.gguf_file, out=args.output_path, progress=not args.quiet, lr_grid=args.lr_grid)
 
 
 def main(argv: list[str] | None = None) -> int:

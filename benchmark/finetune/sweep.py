@@ -20,7 +20,7 @@ import math
 from dataclasses import asdict
 from pathlib import Path
 
-from ..io import write_atomic
+from ..io import read_json, write_atomic
 from .config import FinetuneConfig, cell_episodes
 from .learner import Learner
 from .recipe import Recipe, unit_generator
@@ -56,17 +56,29 @@ def select_hparams(model: str, method: str, cells, budgets, *, seed: int, episod
                    difficulty: int, device: str = "cpu", dtype: str = "float32", gguf_file: str | None = None,
                    out: Path | None = None, progress: bool = True,
                    lr_grid: tuple[float, ...] | None = None) -> dict[int, Recipe]:
-    """Run the sweep; print and (with ``out``) write the chosen recipe per budget."""
+    """Run the sweep; print and (with ``out``) write the chosen recipe per budget.
+
+    An ``out`` that already holds a sweep of the same identity (model, seed, tasks, sizes, dtype,
+    budgets, step grids) is grown: its learning rates are kept, only the new ones in ``lr_grid``
+    are run (each run is independent of the others bit for bit, so this equals one sweep over the
+    union), and the choice is made again over the union.
+    """
     from tqdm import tqdm
 
     lora = method == "lora"
-    lr_grid = tuple(sorted(lr_grid or LR_GRID[method]))
-    combos = [(b, lr) for b in budgets if b > 0 for lr in lr_grid]
-    learner = Learner(model, method, slots=len(combos) if lora else 1, dtype=dtype, device=device,
+    grids = {b: step_grid(b) for b in budgets if b > 0}
+    identity = {"method": method, "model": model, "dev_seed": seed, "episodes": episodes, "queries": queries,
+                "difficulty": difficulty, "dtype": dtype, "device": device, "cells": [list(c) for c in cells],
+                "step_grids": {str(b): list(g) for b, g in grids.items()}}
+    held = _held_sweep(out, identity)
+    held_lrs = set(held.get("lr_grid", ()))
+    lr_grid = tuple(sorted(set(lr_grid or LR_GRID[method]) | held_lrs))
+    combos = [(b, lr) for b in grids for lr in lr_grid if lr not in held_lrs]
+    learner = Learner(model, method, slots=max(len(combos), 1) if lora else 1, dtype=dtype, device=device,
                       gguf_file=gguf_file)
     config = FinetuneConfig(model=model, cells=tuple(cells), budgets=tuple(budgets), method=method, seed=seed,
                             episodes=episodes, queries=queries, difficulty=difficulty)
-    todo = [ep for f, v in config.cells for ep in cell_episodes(config, f, v)]
+    todo = [ep for f, v in config.cells for ep in cell_episodes(config, f, v)] if combos else []
     figures: dict = {}  # (budget, lr, steps) -> [acc sum, gold-prob sum, n queries, train-loss sum, n runs]
     before: dict = {}  # budget -> [train loss before training, summed over runs; n runs]
     bar = tqdm(total=len(todo), desc="sweep", unit="episode", disable=not progress, dynamic_ncols=True)
@@ -76,8 +88,8 @@ def select_hparams(model: str, method: str, cells, budgets, *, seed: int, episod
                     recipe=Recipe(lr=lr, steps=max(step_grid(b)), batch=SWEEP_BATCH),
                     gen=unit_generator(0, seed, ep.family, ep.variant, ep.index, b)) for i, (b, lr) in enumerate(combos)]
         # LoRA: the runs that share a step grid train together, one adapter slot each; full: one by one
-        grids = sorted({step_grid(len(r.pairs)) for r in runs})
-        groups = [[r for r in runs if step_grid(len(r.pairs)) == g] for g in grids] if lora else [[r] for r in runs]
+        run_grids = sorted({step_grid(len(r.pairs)) for r in runs})
+        groups = [[r for r in runs if step_grid(len(r.pairs)) == g] for g in run_grids] if lora else [[r] for r in runs]
         for group in groups:
             def checkpoint(step, group=group):
                 losses = _eval_losses(learner, group)  # the train loss reached: on all of the run's demos
@@ -97,20 +109,32 @@ def select_hparams(model: str, method: str, cells, budgets, *, seed: int, episod
                 cell[1] += 1
         bar.update()
     bar.close()
-    grids = {b: step_grid(b) for b in budgets if b > 0}
-    chosen = _choose(figures, lr_grid, grids)
-    print(_report(figures, chosen, method, lr_grid, grids, seed, len(todo), queries, len(config.cells)))
+    entries = {(f["budget"], f["lr"], f["steps"]): f for f in held.get("figures", ())}
+    entries.update({(b, lr, s): {"budget": b, "lr": lr, "steps": s, "acc": a / n, "gold_prob": p / n, "n": n,
+                                 "train_loss": t / m} for (b, lr, s), (a, p, n, t, m) in figures.items()})
+    loss_before = {**held.get("train_loss_before", {}), **{str(b): t / m for b, (t, m) in sorted(before.items())}}
+    chosen = _choose({k: [f["acc"] * f["n"], f["gold_prob"] * f["n"], f["n"], f["train_loss"], 1]
+                      for k, f in entries.items()}, lr_grid, grids)
+    n_eps = len(todo) or len(cells) * episodes
+    print(_report(entries, chosen, method, lr_grid, grids, seed, n_eps, queries, len(config.cells)))
     if out is not None:
-        record = {"method": method, "model": model, "dev_seed": seed, "episodes": episodes, "queries": queries,
-                  "difficulty": difficulty, "dtype": dtype, "device": device, "cells": [list(c) for c in config.cells],
-                  "lr_grid": list(lr_grid), "step_grids": {str(b): list(grids[b]) for b in chosen},
-                  "max_steps": {str(b): max(grids[b]) for b in chosen},
-                  "train_loss_before": {str(b): t / m for b, (t, m) in sorted(before.items())},
-                  "figures": [{"budget": b, "lr": lr, "steps": s, "acc": a / n, "gold_prob": p / n, "n": n,
-                               "train_loss": t / m} for (b, lr, s), (a, p, n, t, m) in sorted(figures.items())],
+        record = {**identity, "lr_grid": list(lr_grid), "max_steps": {str(b): max(grids[b]) for b in chosen},
+                  "train_loss_before": loss_before, "figures": [entries[k] for k in sorted(entries)],
                   "chosen": {str(b): asdict(r) for b, r in chosen.items()}}
         write_atomic(Path(out) / "recipe_sweep.json", json.dumps(record, indent=2) + "\n")
     return chosen
+
+
+def _held_sweep(out: Path | None, identity: dict) -> dict:
+    """The record of an earlier sweep in ``out`` to grow ({} when there is none)."""
+    path = Path(out) / "recipe_sweep.json" if out is not None else None
+    if path is None or not path.is_file():
+        return {}
+    record = read_json(path)
+    differ = sorted(k for k, v in identity.items() if record.get(k) != v)
+    if differ:
+        raise ValueError(f"{path} holds a sweep with another {', '.join(differ)}; pass another --output-path")
+    return record
 
 
 def _choose(figures: dict, lr_grid, step_grids: dict, max_steps: dict | None = None) -> dict[int, Recipe]:
@@ -143,7 +167,7 @@ def edges(chosen: dict, lr_grid, step_grids: dict) -> list[str]:
     return out
 
 
-def _report(figures: dict, chosen: dict, method: str, lr_grid, step_grids: dict, seed: int, n_episodes: int,
+def _report(entries: dict, chosen: dict, method: str, lr_grid, step_grids: dict, seed: int, n_episodes: int,
             queries: int, n_tasks: int) -> str:
     lines = [f"# sweep: {method}, dev seed {seed}, {n_episodes} episodes x {queries} queries over {n_tasks} tasks",
              "# cells: steps: acc / mean gold-choice probability (the criterion) / train loss",
@@ -151,8 +175,8 @@ def _report(figures: dict, chosen: dict, method: str, lr_grid, step_grids: dict,
              "|---|---|" + "---|" * len(STEP_GRID)]
     for budget in chosen:
         for lr in lr_grid:
-            cells = [f"{s}: {f[0] / f[2]:.3f} / {f[1] / f[2]:.3f}" + (f" / {f[3] / f[4]:.2f}" if len(f) > 3 else "")
-                     for s in step_grids[budget] for f in [figures[(budget, lr, s)]]]
+            cells = [f"{s}: {f['acc']:.3f} / {f['gold_prob']:.3f}" + (f" / {f['train_loss']:.2f}" if "train_loss" in f else "")
+                     for s in step_grids[budget] for f in [entries[(budget, lr, s)]]]
             lines.append(f"| {budget} | {lr:g} | " + " | ".join(cells) + " |")
     lines.append("")
     lines += [f'    ("{method}", {b}): Recipe(lr={r.lr:g}, steps={r.steps}),' for b, r in chosen.items()]
