@@ -49,13 +49,14 @@ class LoraSettings:
 LORA = LoraSettings()
 
 # Chosen by `ood-icl finetune --select-hparams [--method full] --budgets 1,4,16` on DEV_SEED (12
-# tasks, one episode each; figures in docs/finetune.md, docs/recipe_sweep_lora.json and
+# tasks, one episode each; figures in docs/finetune.md, docs/recipe_sweep_lora*.json and
 # docs/recipe_sweep_full.json; a test ties this table to those records).  A budget between
 # entries takes the nearest entry in log scale; past the last, its steps scale (recipe_for).
 RECIPES: Mapping[tuple[str, int], Recipe] = MappingProxyType({
-    ("lora", 1): Recipe(lr=3e-3, steps=5),
-    ("lora", 4): Recipe(lr=3e-3, steps=10),
-    ("lora", 16): Recipe(lr=1e-3, steps=5),
+    ("lora", 1): Recipe(lr=1e-3, steps=20),
+    ("lora", 4): Recipe(lr=3e-4, steps=20),
+    ("lora", 16): Recipe(lr=3e-4, steps=40),
+    ("lora", 64): Recipe(lr=3e-4, steps=40),
     ("full", 1): Recipe(lr=3e-4, steps=5),
     ("full", 4): Recipe(lr=1e-4, steps=10),
     ("full", 16): Recipe(lr=1e-4, steps=10),
