@@ -3,7 +3,7 @@
 python perf/equivalence_study.py RECORD FT_RUN [FT_RUN ...]
 
 RECORD: a leaderboard record (leaderboard/submissions/<model>.json) holding the model's
-in-context series and its fine-tuning series at the default budgets.  FT_RUN: ``ood-icl
+in-context series (and its fine-tuning series, if it has one).  FT_RUN: ``ood-icl
 finetune`` runs of the same model and seed with more budgets (64, 128, ...) on the first E
 episodes of each task, where a full run at those budgets costs too much (each is verified
 like a submission, ``--allow-small --allow-partial``).
@@ -12,10 +12,11 @@ Everything is cut to the first E episodes, where every series has them, and the 
 own statistics (``leaderboard.stats.compute``: bootstrap over episodes, paired across
 methods) give, for the ood variant, the mean accuracy per in-context k and per fine-tuning
 budget, and the example equivalence: the budget whose fine-tuning accuracy equals in-context
-accuracy at the largest k.  For a budget in both the record and a run, the record's series is
-kept and the share of docs that agree is printed: LoRA budgets that train side by side share
-one padded batch, so in bf16 a budget's result moves by float noise with the other budgets
-beside it (docs/finetune.md, "Reproducibility").
+accuracy at k = 4 and 16 ("FT examples = ICL@k", as the board computes it), and ICL - FT.  For a
+budget in both the record and a run, the record's series is kept and the share of docs that
+agree is printed (since FINETUNE_VERSION 4 a run does not depend on the budgets beside it, so
+they agree bit for bit when the recipes are the same).  Runs of both methods (LoRA and full)
+are not told apart: study one method at a time.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("record", type=Path)
     ap.add_argument("runs", type=Path, nargs="+")
-    ap.add_argument("--variant", default="ood", choices=("ood", "id"))
+    ap.add_argument("--variant", default="ood", choices=("ood", "renamed", "id"))
     args = ap.parse_args()
     record = Record.from_json(read_json(args.record), args.record.name)
     q = record.sizes["queries"]
@@ -68,9 +69,14 @@ def main() -> int:
         if variant == args.variant and (method, k) != ("icl", 0):
             print(f"| {'in-context' if method == 'icl' else 'fine-tuned'} | {k} | "
                   f"{est.value:.3f} [{est.lo:.3f}, {est.hi:.3f}] |")
-    if args.variant == "ood" and st.equivalence.ok:
-        print(f"\nexample equivalence (ood): fine-tuning on {fmt_budget(st.equivalence, st.ft_budgets)} "
-              f"examples matches in-context learning from {st.equivalence_k} (budgets {st.ft_budgets})")
+    budgets = st.budgets.get(args.variant, ())
+    for (variant, k), est in sorted(st.exchange.items()):
+        if variant == args.variant and k > 1:
+            print(f"FT examples = ICL@{k} ({variant}): {fmt_budget(est, budgets)} (budgets {list(budgets)})")
+    if args.variant in st.icl_ft:
+        d = st.icl_ft[args.variant]
+        print(f"ICL - FT ({args.variant}, mean over the shots that are also budgets): "
+              f"{d.value:+.3f} [{d.lo:+.3f}, {d.hi:+.3f}]")
     return 0
 
 
