@@ -26,7 +26,7 @@ from .learner import Learner
 from .recipe import Recipe, unit_generator
 from .train import Run, _eval_losses, query_pairs, score_episode, train
 
-LR_GRID = {"lora": (3e-4, 1e-3, 3e-3, 1e-2), "full": (1e-5, 3e-5, 1e-4, 3e-4)}
+LR_GRID = {"lora": (1e-4, 3e-4, 1e-3, 3e-3, 1e-2), "full": (1e-5, 3e-5, 1e-4, 3e-4)}
 STEP_GRID = (5, 10, 20, 40)
 SWEEP_EPISODES = 1  # per task: 24 dev episodes over the 24 tasks of the suite
 SWEEP_BATCH = 16
@@ -63,8 +63,6 @@ def select_hparams(model: str, method: str, cells, budgets, *, seed: int, episod
     are run (each run is independent of the others bit for bit, so this equals one sweep over the
     union), and the choice is made again over the union.
     """
-    from tqdm import tqdm
-
     lora = method == "lora"
     grids = {b: step_grid(b) for b in budgets if b > 0}
     identity = {"method": method, "model": model, "dev_seed": seed, "episodes": episodes, "queries": queries,
@@ -79,6 +77,30 @@ def select_hparams(model: str, method: str, cells, budgets, *, seed: int, episod
     config = FinetuneConfig(model=model, cells=tuple(cells), budgets=tuple(budgets), method=method, seed=seed,
                             episodes=episodes, queries=queries, difficulty=difficulty)
     todo = [ep for f, v in config.cells for ep in cell_episodes(config, f, v)] if combos else []
+    figures, before = _train_and_score(learner, todo, combos, budgets, seed, lora, progress)
+    entries = {(f["budget"], f["lr"], f["steps"]): f for f in held.get("figures", ())}
+    entries.update({(b, lr, s): {"budget": b, "lr": lr, "steps": s, "acc": a / n, "gold_prob": p / n, "n": n,
+                                 "train_loss": t / m} for (b, lr, s), (a, p, n, t, m) in figures.items()})
+    loss_before = {**held.get("train_loss_before", {}), **{str(b): t / m for b, (t, m) in sorted(before.items())}}
+    chosen = _choose({k: [f["acc"] * f["n"], f["gold_prob"] * f["n"], f["n"], f["train_loss"], 1]
+                      for k, f in entries.items()}, lr_grid, grids)
+    n_eps = len(todo) or len(cells) * episodes
+    print(_report(entries, chosen, method, lr_grid, grids, seed, n_eps, queries, len(config.cells)))
+    if out is not None:
+        record = {**identity, "lr_grid": list(lr_grid), "max_steps": {str(b): max(grids[b]) for b in chosen},
+                  "train_loss_before": loss_before, "figures": [entries[k] for k in sorted(entries)],
+                  "chosen": {str(b): asdict(r) for b, r in chosen.items()}}
+        write_atomic(Path(out) / "recipe_sweep.json", json.dumps(record, indent=2) + "\n")
+    return chosen
+
+
+def _train_and_score(learner: Learner, todo: list, combos: list, budgets, seed: int, lora: bool,
+                     progress: bool) -> tuple[dict, dict]:
+    """Train every (budget, lr) of ``combos`` on each dev episode; score and measure the train loss at
+    each step of the grid.  Returns ({(budget, lr, steps): [acc sum, gold-prob sum, n queries,
+    train-loss sum, n runs]}, {budget: [loss before training summed over runs, n runs]})."""
+    from tqdm import tqdm
+
     figures: dict = {}  # (budget, lr, steps) -> [acc sum, gold-prob sum, n queries, train-loss sum, n runs]
     before: dict = {}  # budget -> [train loss before training, summed over runs; n runs]
     bar = tqdm(total=len(todo), desc="sweep", unit="episode", disable=not progress, dynamic_ncols=True)
@@ -109,20 +131,7 @@ def select_hparams(model: str, method: str, cells, budgets, *, seed: int, episod
                 cell[1] += 1
         bar.update()
     bar.close()
-    entries = {(f["budget"], f["lr"], f["steps"]): f for f in held.get("figures", ())}
-    entries.update({(b, lr, s): {"budget": b, "lr": lr, "steps": s, "acc": a / n, "gold_prob": p / n, "n": n,
-                                 "train_loss": t / m} for (b, lr, s), (a, p, n, t, m) in figures.items()})
-    loss_before = {**held.get("train_loss_before", {}), **{str(b): t / m for b, (t, m) in sorted(before.items())}}
-    chosen = _choose({k: [f["acc"] * f["n"], f["gold_prob"] * f["n"], f["n"], f["train_loss"], 1]
-                      for k, f in entries.items()}, lr_grid, grids)
-    n_eps = len(todo) or len(cells) * episodes
-    print(_report(entries, chosen, method, lr_grid, grids, seed, n_eps, queries, len(config.cells)))
-    if out is not None:
-        record = {**identity, "lr_grid": list(lr_grid), "max_steps": {str(b): max(grids[b]) for b in chosen},
-                  "train_loss_before": loss_before, "figures": [entries[k] for k in sorted(entries)],
-                  "chosen": {str(b): asdict(r) for b, r in chosen.items()}}
-        write_atomic(Path(out) / "recipe_sweep.json", json.dumps(record, indent=2) + "\n")
-    return chosen
+    return figures, before
 
 
 def _held_sweep(out: Path | None, identity: dict) -> dict:
