@@ -54,7 +54,10 @@ def main() -> int:
     fams = {s["family"] for s in extra}  # a run of some families only: compare on those
     if fams != {s["family"] for s in record.series}:
         print(f"families: {', '.join(sorted(fams))} (the ones the runs have)")
-    series = [dict(s, correct=s["correct"][:episodes * q]) for s in record.series if s["family"] in fams]
+    def cut(s: dict) -> dict:  # the per-doc bits to the first episodes
+        return {k: v[:episodes * q] if k in ("correct", "acc_norm") and v is not None else v for k, v in s.items()}
+
+    series = [cut(s) for s in record.series if s["family"] in fams]
     for s in extra:
         key = (s["family"], s["variant"], s["method"], s["k"])
         bits = s["correct"][:episodes * q]
@@ -62,15 +65,16 @@ def main() -> int:
             same = sum(x == y for x, y in zip(have[key][:episodes * q], bits))
             print(f"{s['task']}: {same}/{len(bits)} docs as in the record")
             continue
-        series.append(dict(s, correct=bits))
-    cut = replace(record, sizes=dict(record.sizes, episodes=episodes), series=series, ideal={})
+        series.append(cut(s))
+    cut = replace(record, sizes=dict(record.sizes, episodes=episodes), series=series, ideal={},
+                  chance={f: p for f, p in record.chance.items() if f in fams})
     st = compute(cut)
     print(f"\n{record.name}: mean acc over {len(st.families)} families, {args.variant}, "
           f"first {episodes} episodes x {q} queries (95% bootstrap interval over episodes)")
     print("| method | k | acc |\n|---|---|---|")
     for (variant, method, k), est in sorted(st.overview.items(), key=lambda kv: (kv[0][1] != "icl", kv[0][2])):
         if variant == args.variant and (method, k) != ("icl", 0):
-            print(f"| {'in-context' if method == 'icl' else 'fine-tuned'} | {k} | "
+            print(f"| {({'icl': 'in-context', 'ft': 'fine-tuned'}).get(method, method)} | {k} | "
                   f"{est.value:.3f} [{est.lo:.3f}, {est.hi:.3f}] |")
     budgets = st.budgets.get(args.variant, ())
     for (variant, k), est in sorted(st.exchange.items()):
