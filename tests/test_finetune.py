@@ -138,11 +138,14 @@ def test_samples_and_hashes_equal_lm_evals_k0(reference, tiny_model, tmp_path):
 
 
 def test_killed_run_resumes_to_identical_files(reference, tiny_model, tmp_path):
-    """SIGKILL after 5 of 12 unit files (mid-episode), then the same command again."""
+    """SIGKILL after 5 of 12 unit files (mid-episode, the second task's first), then the same command again."""
     proc = run_killed_after(5, _cli_args(tiny_model, tmp_path))
     assert proc.returncode == -9, proc.stderr[-2000:]
     assert not list(tmp_path.rglob("results_*.json"))
     assert len(list(tmp_path.rglob("e0000*.json"))) == 5
+    # episode-major: what a stopped run holds is the first episode of both tasks, not one whole task
+    assert {p.name for p in tmp_path.rglob("e0000*.json")} == {"e00000.json"}
+    assert len({p.parent.name.split("_ft")[0] for p in tmp_path.rglob("e0000*.json")}) == 2
     assert main(_cli_args(tiny_model, tmp_path)) == 0
     assert final_files(tmp_path) == final_files(reference)
     assert main(_cli_args(tiny_model, tmp_path)) == 0  # a finished run only rewrites the same files

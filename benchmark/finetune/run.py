@@ -47,7 +47,8 @@ def finetune_tasks(config: FinetuneConfig, output_path: Path, *, progress: bool 
     barrier()
     if rank > 0:
         state.start(record)
-    groups = [(f, v, e) for f, v in config.cells for e in range(config.episodes)]
+    # Episode-major: a run stopped part-way holds the first episodes of every task, not whole tasks.
+    groups = [(f, v, e) for e in range(config.episodes) for f, v in config.cells]
     mine = [g for i, g in enumerate(groups) if i % world == rank]
     todo = [g for g in mine if not all(state.done(ft_task_name(g[0], g[1], b), g[2]) for b in config.budgets)]
     if todo:
