@@ -14,7 +14,7 @@ from typing import Mapping
 
 from ..io import sha256
 
-FINETUNE_VERSION = 5
+FINETUNE_VERSION = 6
 """Bumped whenever a change to the protocol (format, loss, recipe table) can move a score.
 History in docs/finetune.md ("Versions")."""
 METHODS = ("lora", "full")
@@ -57,6 +57,7 @@ RECIPES: Mapping[tuple[str, int], Recipe] = MappingProxyType({
     ("lora", 4): Recipe(lr=3e-4, steps=20),
     ("lora", 16): Recipe(lr=3e-4, steps=40),
     ("lora", 64): Recipe(lr=3e-4, steps=40),
+    ("lora", 256): Recipe(lr=1e-3, steps=80),
     ("full", 1): Recipe(lr=3e-4, steps=5),
     ("full", 4): Recipe(lr=1e-4, steps=10),
     ("full", 16): Recipe(lr=1e-4, steps=10),
