@@ -66,9 +66,9 @@ def main() -> int:
             print(f"{s['task']}: {same}/{len(bits)} docs as in the record")
             continue
         series.append(cut(s))
-    cut = replace(record, sizes=dict(record.sizes, episodes=episodes), series=series, ideal={},
-                  chance={f: p for f, p in record.chance.items() if f in fams})
-    st = compute(cut)
+    small = replace(record, sizes=dict(record.sizes, episodes=episodes), series=series, ideal={},
+                    chance={f: p for f, p in record.chance.items() if f in fams})
+    st = compute(small)
     print(f"\n{record.name}: mean acc over {len(st.families)} families, {args.variant}, "
           f"first {episodes} episodes x {q} queries (95% bootstrap interval over episodes)")
     print("| method | k | acc |\n|---|---|---|")

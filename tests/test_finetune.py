@@ -20,6 +20,7 @@ from ood_icl.finetune.recipe import RECIPES, Recipe, recipe_for, unit_generator
 from ood_icl.finetune.run import finetune_tasks
 from ood_icl.finetune.state import final_files
 from ood_icl.finetune.train import Run, score_episode, train
+from ood_icl.suite import parse_task
 
 TASK_DIR = Path(__file__).resolve().parent.parent / "task_yaml"
 CELLS = (("cipher", "ood"), ("label_map", "id"))
@@ -145,7 +146,8 @@ def test_killed_run_resumes_to_identical_files(reference, tiny_model, tmp_path):
     assert len(list(tmp_path.rglob("e0000*.json"))) == 5
     # episode-major: what a stopped run holds is the first episode of both tasks, not one whole task
     assert {p.name for p in tmp_path.rglob("e0000*.json")} == {"e00000.json"}
-    assert len({p.parent.name.split("_ft")[0] for p in tmp_path.rglob("e0000*.json")}) == 2
+    held = [parse_task(p.parent.name) for p in tmp_path.rglob("e0000*.json")]
+    assert len({(t.family, t.variant) for t in held}) == 2
     assert main(_cli_args(tiny_model, tmp_path)) == 0
     assert final_files(tmp_path) == final_files(reference)
     assert main(_cli_args(tiny_model, tmp_path)) == 0  # a finished run only rewrites the same files

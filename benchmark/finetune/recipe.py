@@ -48,8 +48,9 @@ class LoraSettings:
 
 LORA = LoraSettings()
 
-# Chosen by `ood-icl finetune --select-hparams [--method full] --budgets 1,4,16` on DEV_SEED (12
-# tasks, one episode each; figures in docs/finetune.md, docs/recipe_sweep_lora*.json and
+# Chosen by `ood-icl finetune --select-hparams [--method full] --budgets ...` on DEV_SEED (budgets 1,
+# 4, 16 and 64 on 12 dev tasks, 256 on the 10 of them that supply 256 demos; one episode each;
+# figures in docs/finetune.md, docs/recipe_sweep_lora*.json and
 # docs/recipe_sweep_full.json; a test ties this table to those records).  A budget between
 # entries takes the nearest entry in log scale; past the last, its steps scale (recipe_for).
 RECIPES: Mapping[tuple[str, int], Recipe] = MappingProxyType({
