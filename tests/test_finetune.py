@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import asdict
@@ -17,7 +18,7 @@ from ood_icl.finetune.cli import main
 from ood_icl.finetune.config import FinetuneConfig, cell_episodes, resolve_tasks
 from ood_icl.finetune.learner import Learner
 from ood_icl.finetune.recipe import RECIPES, Recipe, recipe_for, unit_generator
-from ood_icl.finetune.run import finetune_tasks
+from ood_icl.finetune.run import finetune_tasks, snapshot
 from ood_icl.finetune.state import final_files
 from ood_icl.finetune.train import Run, score_episode, train
 from ood_icl.suite import parse_task
@@ -152,6 +153,33 @@ def test_killed_run_resumes_to_identical_files(reference, tiny_model, tmp_path):
     assert final_files(tmp_path) == final_files(reference)
     assert main(_cli_args(tiny_model, tmp_path)) == 0  # a finished run only rewrites the same files
     assert final_files(tmp_path) == final_files(reference)
+
+
+def test_snapshot_of_the_first_episodes_equals_a_run_of_that_many(reference, tiny_model, tmp_path):
+    """A run's first episode, copied out with ``snapshot``, gives the files of a 1-episode run;
+    a unit not done yet, or more episodes than the run has, is refused and nothing is written."""
+    one = tmp_path / "one"
+    finetune_tasks(_config(tiny_model, episodes=1), one, progress=False)
+    snap = snapshot(reference, tmp_path / "snap", 1)
+    assert snap.name.startswith("results_")
+    assert final_files(tmp_path / "snap") == final_files(one)
+    with pytest.raises(ValueError, match="the run has 1 to 2"):
+        snapshot(reference, tmp_path / "x", 3)
+    partial = tmp_path / "partial"
+    shutil.copytree(reference, partial)
+    (unit,) = partial.rglob("ood_icl_label_map_id_ft4/e00001.json")
+    unit.unlink()
+    with pytest.raises(ValueError, match=r"1 of the 12 units .* ood_icl_label_map_id_ft4 episode 1"):
+        snapshot(partial, tmp_path / "y", 2)
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+    snapshot(partial, tmp_path / "z", 1)  # its first episode is whole
+    assert final_files(tmp_path / "z") == final_files(one)
+    (run_json,) = partial.rglob("run.json")  # a run of another protocol version: this checkout cannot stand for it
+    held = json.loads(run_json.read_text())
+    held["config"]["finetune_version"] -= 1
+    run_json.write_text(json.dumps(held))
+    with pytest.raises(ValueError, match="records the run differently: finetune_version"):
+        snapshot(partial, tmp_path / "w", 1)
 
 
 def test_two_process_accelerate_run_equals_one_process(reference, tiny_model, tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .. import __version__
@@ -12,6 +12,7 @@ from ..io import DataError, read_json
 from ..suite import (DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, K0_GROUP, PUBLISHED_SEED,
                      SUITE_GROUP, cell_name, family_group, parse_task, variant_group)
 from .recipe import FINETUNE_VERSION, LORA, METHODS, Recipe, recipe_for
+from .state import differing_keys
 
 MAX_RECIPES_BYTES = 1 << 20
 
@@ -63,6 +64,26 @@ class FinetuneConfig:
         out["lora"] = asdict(LORA) if self.method == "lora" else None
         out.update(finetune_version=FINETUNE_VERSION, suite_version=SUITE_VERSION, ood_icl_version=__version__)
         return out
+
+
+    @classmethod
+    def from_record(cls, record: dict, **changes) -> "FinetuneConfig":
+        """The config whose ``record()`` is ``record`` (a run.json's), then ``changes`` applied; ValueError
+        when the record is malformed or this checkout would record it otherwise (another protocol,
+        suite or package version: it could not reproduce that run)."""
+        try:
+            config = cls(model=record["model"], cells=tuple(tuple(c) for c in record["cells"]),
+                         budgets=tuple(record["budgets"]), method=record["method"], seed=record["seeds"]["data"],
+                         train_seed=record["seeds"]["train"], episodes=record["episodes"], queries=record["queries"],
+                         difficulty=record["difficulty"], device=record["device"], dtype=record["dtype"],
+                         gguf_file=record["gguf_file"], threads=record["threads"],
+                         recipes=tuple(sorted((int(b), Recipe(**r)) for b, r in record["recipes"].items())))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"not a fine-tuning run's config ({type(exc).__name__}: {exc})") from None
+        if config.record() != record:
+            raise ValueError("this checkout records the run differently: "
+                             + ", ".join(differing_keys(config.record(), record)))
+        return replace(config, **changes)
 
 
 def _known_names() -> dict[str, list[tuple[str, str]]]:

@@ -10,16 +10,18 @@ equal a single-process run's.  (``accelerate launch --cpu`` starts one process u
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from lm_eval.utils import sanitize_model_name
 
+from ..io import read_json
 from ..suite import ft_task_name
 from .config import FinetuneConfig, cell_episodes
 from .learner import Learner, set_threads
 from .recipe import unit_generator
 from .results import write_results
-from .state import RunState
+from .state import STATE_DIR, RunState
 from .train import Run, query_pairs, score_episode, train
 
 
@@ -57,6 +59,33 @@ def finetune_tasks(config: FinetuneConfig, output_path: Path, *, progress: bool 
     if rank > 0:
         return None
     return write_results(config, state)
+
+
+def snapshot(run_path: Path, output_path: Path, episodes: int) -> Path:
+    """The first ``episodes`` episodes of a run, finished or still going, as a run of their own in
+    ``output_path``: its unit files copied and the results written, nothing trained.  An episode's
+    units depend on the episode alone, so these are the files ``--episodes N`` would compute.
+
+    ``run_path``: the run's ``--output-path``.  ValueError names what is missing or does not match.
+    """
+    folders = sorted(p.parent.parent for p in Path(run_path).glob(f"*/{STATE_DIR}/run.json"))
+    if len(folders) != 1:
+        raise ValueError(f"{run_path}: holds {len(folders)} fine-tuning runs (need one: the run's --output-path)")
+    src = RunState(folders[0])
+    config = FinetuneConfig.from_record(read_json(src.state / "run.json")["config"])
+    if not 0 < episodes <= config.episodes:
+        raise ValueError(f"--episodes {episodes}: the run has 1 to {config.episodes}")
+    small = replace(config, episodes=episodes)
+    units = [(ft_task_name(f, v, b), e) for e in range(episodes) for f, v in config.cells for b in config.budgets]
+    missing = [u for u in units if not src.done(*u)]
+    if missing:
+        raise ValueError(f"{len(missing)} of the {len(units)} units of the first {episodes} episodes are not done "
+                         f"yet (e.g. {missing[0][0]} episode {missing[0][1]})")
+    dst = RunState(Path(output_path) / folders[0].name)
+    dst.start(small.record())
+    for task, e in units:
+        dst.save(task, e, src.load(task, e))
+    return write_results(small, dst)
 
 
 def _train_episodes(config: FinetuneConfig, state: RunState, cells: dict, todo: list, n_mine: int, device,

@@ -33,6 +33,11 @@ def final_files(root: Path) -> dict[str, bytes]:
             for p in Path(root).rglob("*") if p.is_file() and STATE_DIR not in p.parts}
 
 
+def differing_keys(a: dict, b: dict) -> list[str]:
+    """The keys whose values differ between two records (a key missing from one counts)."""
+    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+
+
 class ConfigMismatch(ValueError):
     """The output folder holds a run with another configuration."""
 
@@ -50,8 +55,7 @@ class RunState:
         if path.is_file():
             held = read_json(path)
             if held["config"] != config:
-                diff = sorted(k for k in config.keys() | held["config"].keys()
-                              if config.get(k) != held["config"].get(k))
+                diff = differing_keys(config, held["config"])
                 raise ConfigMismatch(f"{self.folder} holds a run with another {', '.join(diff)}; "
                                      "pass another --output-path (or delete that folder)")
             return held["timestamp"]
