@@ -35,7 +35,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                         help="HF folder or id (default: the converted SmolLM2-135M-Instruct, `ood-icl model`)")
     parser.add_argument("--gguf-file", default=None, help="a GGUF file inside --model")
     parser.add_argument("--tasks", default="ood_icl",
-                        help="comma-separated: ood_icl, ood_icl_<family>, ood_icl_ood|id, <family>_<variant>, leaf names")
+                        help="comma-separated: ood_icl, ood_icl_<family>, ood_icl_ood|renamed|id, <family>_<variant>, leaf names")
     parser.add_argument("--budgets", default="1,4,16", help="comma-separated numbers of demos to train on (0: no training, the _k0 task through this scorer)")
     parser.add_argument("--output-path", type=Path, default=None, help="results folder (resumes a run there)")
     parser.add_argument("--episodes", type=pos_int, default=None,

@@ -78,7 +78,7 @@ def stale(folder: Path) -> list[str]:
 
 def add_reference(folder: Path, *, seed: int = PUBLISHED_SEED, episodes: int = DEFAULT_EPISODES,
                   queries: int = DEFAULT_QUERIES) -> list[Path]:
-    """Write (or replace) the ideal-learner and chance records; k covers the records' fine-tuning budgets."""
+    """Write (or replace) the ideal-learner, copy-baseline and chance records; k covers the records' fine-tuning budgets."""
     records, _ = read_records(folder / "submissions")
     budgets = tuple(sorted({s["k"] for r in records if r.kind == "model" for s in r.series if s["method"] == "ft"}
                            & set(FT_BUDGETS)))

@@ -1,5 +1,5 @@
 """``ood-icl leaderboard``: rebuild leaderboard/README.md and index.html; ``--add-reference`` writes
-the ideal-learner and chance records from the generators first; ``--check`` re-derives every record and
+the ideal-learner, copy-baseline and chance records from the generators first; ``--check`` re-derives every record and
 exits 1 when one does not match (a hand edit) or when the files are stale."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
     parser.add_argument("--dir", type=Path, default=None,
                         help="the leaderboard folder (default: the checkout's leaderboard/)")
     parser.add_argument("--add-reference", action="store_true",
-                        help="(re)write the ideal-learner and chance records for the published seed first")
+                        help="(re)write the ideal-learner, copy-baseline and chance records for the published seed first")
     parser.add_argument("--check", action="store_true", help="write nothing; re-derive every record; exit 1 on any mismatch or if README.md/index.html are stale")
     parser.add_argument("--episodes", type=pos_int, default=DEFAULT_EPISODES, help=argparse.SUPPRESS)
     parser.add_argument("--queries", type=pos_int, default=DEFAULT_QUERIES, help=argparse.SUPPRESS)
