@@ -58,7 +58,9 @@ outputs, so content re-pairing has little to go on.  Equal output multisets on 1
 inputs would need two bijections that agree on them as sets, which the ood space does not
 offer, so ood is not ``matched``.  Frequency analysis (learners.unpaired_frequency) scores 0.364
 on the ood control, chance 0.333: the ood rules move digit counts, and the distractors' ciphers
-are as unrelated to the inputs as the gold's.
+are as unrelated to the inputs as the gold's.  Residue: a learner that tries every behaviour class
+and searches for the cipher carrying the bag of its plain outputs onto the bag of outputs
+re-pairs them and solves the ood control (1.000; perf/pairing_residue.py, docs/validity.md).
 
 Behaviours: id and renamed have the 2n - 1 rules of D_n less the identity: 7 = 10^0.85 at
          difficulty 1 and 2, 11 = 10^1.04 at 3.  In renamed the cipher adds none: it is shared
