@@ -9,7 +9,8 @@
 
 from .core import (DIFFICULTIES, PAIRED_K, SUITE_VERSION, VARIANTS, Demo, Episode, Family, GenerationError,
                    Query, RetryTuple, episode_identity, ideal_accuracy, item_rng, normalise)
-from .episodes import build_episode, control_permutation, derangement, distinct_episodes, shuffled_demos
+from .episodes import (build_episode, control_permutation, decoupled_demos, derangement, distinct_episodes,
+                       shuffled_demos)
 from .prompts import render_prompt
 from .heuristics import HEURISTICS
 from .registry import FAMILIES, UnknownNameError, did_you_mean, get_family
@@ -17,6 +18,6 @@ from .registry import FAMILIES, UnknownNameError, did_you_mean, get_family
 __all__ = [
     "DIFFICULTIES", "FAMILIES", "HEURISTICS", "PAIRED_K", "SUITE_VERSION", "VARIANTS", "Demo", "Episode",
     "Family", "GenerationError", "Query", "RetryTuple", "UnknownNameError", "build_episode",
-    "control_permutation", "derangement", "episode_identity", "did_you_mean", "distinct_episodes", "get_family",
-    "ideal_accuracy", "item_rng", "normalise", "render_prompt", "shuffled_demos",
+    "control_permutation", "decoupled_demos", "derangement", "episode_identity", "did_you_mean",
+    "distinct_episodes", "get_family", "ideal_accuracy", "item_rng", "normalise", "render_prompt", "shuffled_demos",
 ]

@@ -14,30 +14,23 @@ the other.  This script measures that residue and a prototype fix, per family, r
 variant (the control is required there only; the id variants' is not exact by design).
 
 Controls (k = 16):
-- ``deranged``: the published control, ``shuffled_demos``.
-- ``decoupled`` (prototype, exchangeable variants only): the 16 demo inputs as shown in the task,
-  each output the gold applied to a FRESH input drawn like the pool's (``Family.sample_input``,
-  distinct), from an RNG seeded by the episode's identity.  Every candidate of these variants
-  pushes the input distribution forward to one output law, so the outputs shown have the same
-  law whichever candidate is gold: no learner can beat chance.  The fresh inputs may include the
-  query inputs: they are never shown, and excluding them would leave a residue of its own (a
-  bijective gold would never show its answer to a query while a distractor's appears with
-  probability about 16/|inputs|; measured: majority_output 0.3215, z -13, on sequence ood over
-  1,000 episodes, against 0.3303, z -2.2, drawn from the whole space).  The published control
-  has that residue too (its queries lie outside the pool): the ~1/m^2 effect of docs/validity.md.
+- ``deranged``: the published control, ``generators.shuffled_demos``.
+- ``decoupled`` (prototype, exchangeable variants only): ``generators.decoupled_demos``, the 16
+  demo inputs as shown, each output the gold's on a fresh input from the family's input
+  distribution.  Every candidate of these variants pushes that distribution forward to one output
+  law, so no learner can beat chance.  The fresh inputs may include the query inputs: excluding
+  them would leave a tell of its own (a bijective gold would never show its answer to a query, a
+  distractor's would appear with probability about 16/|inputs|; measured while prototyping:
+  majority_output 0.3215, z -13, on sequence ood over 1,000 episodes, against 0.3303, z -2.2,
+  drawn from the whole space).  The published control has that tell too (its queries lie outside
+  the pool): the ~1/m^2 effect of docs/validity.md.
 
-Learners (scores per choice; accuracy of the argmax, ties shared):
-- ``bag_consistency`` (affine, sequence): rules of the variant's space whose outputs on the bag
-  of inputs are the bag of outputs.
-- ``bag_repairing`` (base_arith, assoc_recall, word_order, grid_1d, cipher, list_fn ood): a
-  bijection of symbols that maps the bag of (suitably read) inputs onto the bag of outputs
-  re-pairs them; the family's ideal runs on each re-pairing.  (string_edit has none here: its
-  shifted letters are no symbol bijection; its docstring names its own residue, content
-  re-pairing then slot-by-slot voting.)
-- every learner of ``learners.PAIRING_FREE``, and the family's ``ideal`` on the pairs as shown.
-- ``--k4``, the real task at k = 4 (first 4 demos, pairing hidden): ``bag_ideal`` (the ideal
-  summed over every re-pairing of the 4 outputs) in every selected family, and ``count_profile``
-  (cipher).  The pairing constraint covers the 16 paired inputs together, not 4 of them.
+Learners (scores per choice; accuracy of the argmax, ties shared): the family's rule-space search
+from ``generators.bag_learners`` (``bag_consistency`` or ``bag_repairing``; none for string_edit),
+every learner of ``learners.PAIRING_FREE``, and the family's ``ideal`` on the pairs as shown.
+With ``--k4``, the real task at k = 4 (first 4 demos, pairing ignored): ``bag_ideal`` in every
+selected family and ``count_profile`` in cipher; the pairing constraint covers the 16 paired
+inputs together, not 4 of them.
 
 One line per (control, family, variant, learner): mean accuracy +- its standard error over
 episodes (an episode's queries share a rule), chance, z = (mean - chance) / se, and the seconds
@@ -48,21 +41,17 @@ check, not a test.  The default seed is 77 (never the published 2026).
 from __future__ import annotations
 
 import argparse
-import itertools
 import math
 import sys
 import time
-from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ood_icl.generators import (PAIRED_K, Episode, Family, UnknownNameError, get_family, item_rng,
+from ood_icl.generators import (PAIRED_K, Episode, Family, UnknownNameError, decoupled_demos, get_family,
                                 shuffled_demos)
+from ood_icl.generators.bag_learners import bag_ideal, bag_learner, count_profile
 from ood_icl.generators.check import mean_se
 from ood_icl.generators.episodes import distinct_episodes
-from ood_icl.generators.families._affine_gf import allowed_pairs
-from ood_icl.generators.families._list_fn_ood import _images
-from ood_icl.generators.families._list_fn_space import classes
 from ood_icl.generators.learners import PAIRING_FREE, expected_accuracy
 
 VARIANTS = ("renamed", "ood")
@@ -71,7 +60,6 @@ FAMILIES = ("affine", "sequence", "base_arith", "assoc_recall", "word_order", "g
             "string_edit", "cipher", "label_map", "feature_class", "regular_lang")
 K_SMALL = 4
 N_QUERIES = 5
-SOLUTIONS_CAP = 20  # bijections kept per reading: more only re-weight re-pairings that all fit
 Z_FLAG = 3.0
 
 
@@ -95,209 +83,24 @@ Learner = Callable[[Task, Shown, Episode], list[list[float]]]  # scores per quer
 
 # ---- what each control shows --------------------------------------------------------------------
 
-def deranged(task: Task, ep: Episode) -> Shown:
-    """The published control: the first 16 demos, outputs deranged among them."""
-    demos, raw = shuffled_demos(ep)
+def _shown(demos, raw) -> Shown:
     return Shown(tuple(raw), tuple(d.input for d in demos), tuple(d.output for d in demos))
 
 
-def decoupled(task: Task, ep: Episode) -> Shown:
-    """The prototype: the shown inputs, and the gold's outputs on 16 fresh distinct inputs drawn
-    from the whole input distribution (queries included: module docstring).  The RNG depends on the
-    episode's identity only, never on which candidate is gold, so the outputs' law is the gold's
-    push-forward of the input law, the same for every candidate."""
-    rng = item_rng(*ep.identity(), "pairing_residue", "decoupled")
-    taken: set = set()
-    fresh: list = []
-    while len(fresh) < PAIRED_K:
-        x = task.family.sample_input(rng, task.variant, task.cfg)
-        if x not in taken:
-            taken.add(x)
-            fresh.append(x)
-    outputs = tuple(task.family.apply(ep.rule, x, task.cfg) for x in fresh)
-    return Shown(tuple(ep.raw_demo_inputs[:PAIRED_K]), tuple(d.input for d in ep.demos[:PAIRED_K]), outputs)
-
-
-def real_k4(task: Task, ep: Episode) -> Shown:
-    """The real task's first K_SMALL demos (a bag learner must ignore their pairing)."""
-    demos = ep.demos[:K_SMALL]
-    return Shown(tuple(ep.raw_demo_inputs[:K_SMALL]), tuple(d.input for d in demos), tuple(d.output for d in demos))
-
-
-VIEWS = {"deranged": deranged, "decoupled": decoupled, "real-k4": real_k4}
-
-
-# ---- learners that see the outputs as a bag -------------------------------------------------------
-
-_LINEAR = {  # the part of the first output number a linear part (p, q) gives, per family
-    "affine": lambda p, q, x: p * x[0] + q * x[1],    # (p*a + q*b + c) mod m
-    "sequence": lambda p, q, x: p * x[1] + q * x[0],  # x2 = alpha*x1 + beta*x0 + gamma
+VIEWS = {
+    "deranged": lambda task, ep: _shown(*shuffled_demos(ep)),  # the published control
+    "decoupled": lambda task, ep: _shown(*decoupled_demos(task.family, task.cfg, ep)),  # the prototype
+    "real-k4": lambda task, ep: _shown(ep.demos[:K_SMALL], ep.raw_demo_inputs[:K_SMALL]),  # pairing ignored
 }
 
 
-def bag_consistency(task: Task, shown: Shown, ep: Episode) -> list[list[float]]:
-    """Votes of the rules (p, q, c) whose outputs on the bag of inputs are the bag of outputs.
+# ---- learners -----------------------------------------------------------------------------------
 
-    The offset c needs no search: the sum of the first output numbers is the same in any order,
-    and equals sum(p, q part) + k c mod m, so each linear part has one candidate offset.  k = 16
-    uniform residues almost never agree as multisets by accident, so the gold survives alone."""
-    fam, m = task.family, task.cfg.modulus
-    parts = allowed_pairs(m) if task.variant == "ood" else [(p % m, q % m) for p, q in fam.id_ops.values()]
-    target = Counter(shown.outputs)
-    total = sum(int(y.split()[0]) for y in shown.outputs)
-    inv_k = pow(len(shown.raw), -1, m)
-    votes: Counter = Counter()
-    for p, q in parts:
-        c = (total - sum(_LINEAR[fam.name](p, q, x) for x in shown.raw)) * inv_k % m
-        rule = (p, q, c)
-        if Counter(fam.apply(rule, x, task.cfg) for x in shown.raw) == target:
-            for x in ep.raw_query_inputs:
-                votes[(x, fam.apply(rule, x, task.cfg))] += 1
-    return [[float(votes[(x, c)]) for c in q.choices] for x, q in zip(ep.raw_query_inputs, ep.queries)]
-
-
-_OUTPUT_SYMBOLS = {  # how each output spells its symbols
-    "grid_1d": lambda y: tuple(int(c) for c in y if c != "0"),  # the non-empty colours
-    "word_order": lambda y: tuple(y.split()),
-    "assoc_recall": lambda y: tuple(y.split()),
-    "cipher": lambda y: tuple(y.replace(" ", "")),
-    "base_arith": tuple,
-    "list_fn": lambda y: tuple(int(c) for c in y),
-}
-
-
-def _repairable(task: Task) -> bool:
-    return task.family.name in _OUTPUT_SYMBOLS and (task.family.name != "list_fn" or task.variant == "ood")
-
-
-def _readings(task: Task, raw: tuple) -> list[tuple[list[tuple], str]]:
-    """Ways to read each input as the symbols its output spells through an unknown bijection of
-    symbols: (one sequence per input, mode); mode "seq" compares sequences, "set" symbol sets (the
-    rule also reorders them)."""
-    fam, v, cfg = task.family, task.variant, task.cfg
-    if fam.name == "grid_1d":  # the non-empty colours, recoloured and moved
-        return [([tuple(c for c in x if c) for x in raw], "set")]
-    if fam.name == "word_order":  # the words, translated and reordered
-        return [([tuple(x) for x in raw], "set")]
-    if fam.name in ("assoc_recall", "cipher"):  # keys -> values, letters -> letters, in place
-        return [([tuple(x) for x in raw], "seq")]
-    if fam.name == "base_arith":  # the result's plain digits, one reading per op
-        base = cfg.ood_base if v == "ood" else 10
-        plain = "0123456789abcdef"[:base]
-        return [([tuple(fam.apply((op, base, plain), x)) for x in raw], "seq") for op in ("add", "sub", "rsub")]
-    # list_fn ood: one reading per behaviour class, its plain output (the cipher is the bijection)
-    images = [_images(v, cfg, tuple(x)) for x in raw]
-    return [([im[i] for im in images], "seq") for i in range(len(classes(cfg.length, cfg.min_depth, cfg.max_depth)))]
-
-
-def _spots(seqs: list[tuple], mode: str) -> dict:
-    """symbol -> [(sequence index, position)]; every position is 0 in "set" mode."""
-    out: dict = defaultdict(list)
-    for d, s in enumerate(seqs):
-        for i, t in enumerate(s):
-            out[t].append((d, i if mode == "seq" else 0))
-    return out
-
-
-def _cooccurrence(spots: dict, a, b) -> list:
-    at_a: dict = defaultdict(list)
-    for d, i in spots[a]:
-        at_a[d].append(i)
-    return sorted(Counter((i, j) for d, j in spots[b] for i in at_a.get(d, ())).items())
-
-
-def bijections(ins: list[tuple], outs: list[tuple], mode: str, cap: int = SOLUTIONS_CAP) -> list[dict]:
-    """Up to ``cap`` symbol bijections R with bag{R(x)} == bag{y} (as sequences or as sets).
-
-    Backtracking, symbols with the fewest matches first; a symbol may only map to one with the same
-    profile (count at each position), and every pair of mapped symbols must co-occur as their
-    images do: both are necessary, since R carries the bag of inputs onto the bag of outputs."""
-    key = tuple if mode == "seq" else frozenset
-    s_in, s_out = _spots(ins, mode), _spots(outs, mode)
-    p_in = {t: sorted(Counter(i for _, i in v).items()) for t, v in s_in.items()}
-    p_out = {t: sorted(Counter(i for _, i in v).items()) for t, v in s_out.items()}
-    if sorted(p_in.values()) != sorted(p_out.values()):
-        return []
-    target = Counter(key(y) for y in outs)
-    order = sorted(p_in, key=lambda t: (sum(p_out[u] == p_in[t] for u in p_out), str(t)))
-    found: list[dict] = []
-    R: dict = {}
-
-    def extend(k: int) -> None:
-        if len(found) >= cap:
-            return
-        if k == len(order):
-            if Counter(key(tuple(R[t] for t in x)) for x in ins) == target:
-                found.append(dict(R))
-            return
-        s = order[k]
-        for t in p_out:
-            if t in R.values() or p_out[t] != p_in[s]:
-                continue
-            if any(_cooccurrence(s_in, a, s) != _cooccurrence(s_out, R[a], t) for a in order[:k]):
-                continue
-            R[s] = t
-            extend(k + 1)
-            del R[s]
-
-    extend(0)
-    return found
-
-
-def _repair(raw: tuple, ins: list[tuple], outputs: tuple, outs: list[tuple], R: dict, mode: str) -> list:
-    """Each input paired with an output whose symbols are its image under R."""
-    key = tuple if mode == "seq" else frozenset
-    pool: dict = defaultdict(list)
-    for y, s in zip(outputs, outs):
-        pool[key(s)].append(y)
-    return [(x, pool[key(tuple(R[t] for t in s))].pop()) for x, s in zip(raw, ins)]
-
-
-def bag_repairing(task: Task, shown: Shown, ep: Episode) -> list[list[float]]:
-    """The family's ideal, summed over every re-pairing that a symbol bijection of some reading
-    explains.  The outputs are taken sorted: only their bag is used, never the display order."""
-    fam, n = task.family, len(ep.queries)
-    outputs = tuple(sorted(shown.outputs))
-    outs = [_OUTPUT_SYMBOLS[fam.name](y) for y in outputs]
-    totals = [[0.0] * len(q.choices) for q in ep.queries]
-    for ins, mode in _readings(task, shown.raw):
-        for R in bijections(ins, outs, mode):
-            pairs = _repair(shown.raw, ins, outputs, outs, R, mode)
-            for j in range(n):
-                scores = fam.ideal(task.variant, task.cfg, pairs, ep.raw_query_inputs[j], ep.queries[j].choices)
-                totals[j] = [a + b for a, b in zip(totals[j], scores)]
-    return totals
-
-
-def bag_ideal(task: Task, shown: Shown, ep: Episode) -> list[list[float]]:
-    """The family's ideal summed over every distinct re-pairing of the outputs with the inputs (at
-    k = 4: 24 at most).  Equal outputs make some orders coincide; each distinct pairing then stands
-    for the same number of orders, so dropping duplicates only rescales the sum."""
-    fam = task.family
-    pairings = [list(zip(shown.raw, p)) for p in sorted(set(itertools.permutations(shown.outputs)))]
-    totals = []
-    for x, q in zip(ep.raw_query_inputs, ep.queries):
-        t = [0.0] * len(q.choices)
-        for pairs in pairings:
-            t = [a + b for a, b in zip(t, fam.ideal(task.variant, task.cfg, pairs, x, q.choices))]
-        totals.append(t)
-    return totals
-
-
-def count_profile(task: Task, shown: Shown, ep: Episode) -> list[list[float]]:
-    """cipher: a letter and its image occur equally often in the bags, so a choice scores the
-    positions t where its letter occurs in the outputs as often as the query's letter t in the inputs."""
-    n_in = Counter("".join(shown.inputs).replace(" ", ""))
-    n_out = Counter("".join(shown.outputs).replace(" ", ""))
-    return [[float(sum(n_in[a] == n_out[b] for a, b in zip(q.input.replace(" ", ""), c.replace(" ", ""))))
-             for c in q.choices] for q in ep.queries]
-
-
-def ideal(task: Task, shown: Shown, ep: Episode) -> list[list[float]]:
-    """The family's ideal on the pairs as shown (it uses the pairing the control breaks)."""
-    pairs = list(zip(shown.raw, shown.outputs))
-    return [task.family.ideal(task.variant, task.cfg, pairs, x, q.choices)
-            for x, q in zip(ep.raw_query_inputs, ep.queries)]
+def _bag(fn) -> Learner:
+    def run(task: Task, shown: Shown, ep: Episode) -> list[list[float]]:
+        return fn(task.family, task.variant, task.cfg, shown.raw, shown.outputs, ep.raw_query_inputs,
+                  [q.choices for q in ep.queries])
+    return run
 
 
 def _pairing_free(fn) -> Learner:
@@ -307,17 +110,25 @@ def _pairing_free(fn) -> Learner:
     return run
 
 
+def _count_profile(task: Task, shown: Shown, ep: Episode) -> list[list[float]]:
+    return [count_profile(shown.inputs, shown.outputs, q.input, q.choices) for q in ep.queries]
+
+
+def ideal(task: Task, shown: Shown, ep: Episode) -> list[list[float]]:
+    """The family's ideal on the pairs as shown (it uses the pairing the control breaks)."""
+    pairs = list(zip(shown.raw, shown.outputs))
+    return [task.family.ideal(task.variant, task.cfg, pairs, x, q.choices)
+            for x, q in zip(ep.raw_query_inputs, ep.queries)]
+
+
 def learners_for(task: Task, control: str) -> dict[str, Learner]:
-    out: dict[str, Learner] = {}
     if control == "real-k4":
-        out["bag_ideal"] = bag_ideal
+        out = {"bag_ideal": _bag(bag_ideal)}
         if task.family.name == "cipher":
-            out["count_profile"] = count_profile
+            out["count_profile"] = _count_profile
         return out
-    if task.family.name in _LINEAR:
-        out["bag_consistency"] = bag_consistency
-    elif _repairable(task):
-        out["bag_repairing"] = bag_repairing
+    search = bag_learner(task.family, task.variant)
+    out = {search.__name__: _bag(search)} if search else {}
     out.update({name: _pairing_free(fn) for name, fn in PAIRING_FREE.items()})
     out["ideal"] = ideal
     return out
