@@ -5,7 +5,7 @@ deranged pairing control in every family.  These do: in a variant without the pa
 (``Family.matched(variant)`` False) the deranged outputs are still the gold's images of the inputs
 shown, and a rule that maps the bag of inputs onto the bag of outputs re-pairs them.  They measure
 what the deranged control leaves (docs/validity.md; ``perf/pairing_residue.py`` prints the table)
-and show that the decoupled control (``episodes.decoupled_demos``) leaves nothing.
+and are at chance on the decoupled control (``episodes.decoupled_demos``).
 
 A bag learner maps ``(family, variant, cfg, raw_inputs, outputs, query_inputs, choices)`` to one
 list of scores per query, from the outputs' multiset only (it sorts them first, so the display
@@ -16,8 +16,10 @@ order carries nothing):
 - ``bag_repairing`` (base_arith, assoc_recall, word_order, grid_1d, cipher, list_fn ood): a
   bijection of symbols (a digit map per op, the key->value table, the lexicon, the recolouring,
   the letter map, the output cipher per behaviour class) under which the bag of inputs becomes the
-  bag of outputs re-pairs them; the family's ideal runs on each re-pairing.  string_edit has none:
-  its shifted letters are no symbol bijection (its docstring names its own residue).
+  bag of outputs re-pairs them; the family's ideal runs on each re-pairing.  Inputs that share a
+  key (the same word or colour set) are paired with their outputs arbitrarily, so in word_order
+  and grid_1d its score is a lower bound on the residue.  string_edit has none: its rules move
+  and change letters, no symbol bijection (its docstring gives a content re-pairing's figures).
 - ``bag_ideal`` (any family, small k): the family's ideal summed over every re-pairing.
 """
 
@@ -30,7 +32,6 @@ from typing import Any, Callable, Sequence
 from .core import Family
 from .families._affine_gf import allowed_pairs
 from .families._list_fn_ood import _images
-from .families._list_fn_space import classes
 
 SOLUTIONS_CAP = 20  # bijections kept per reading: more only re-weight re-pairings that all fit
 
@@ -88,8 +89,7 @@ def _readings(family: Family, variant: str, cfg: Any, raw: Sequence) -> list[tup
         plain = "0123456789abcdef"[:base]
         return [([tuple(family.apply((op, base, plain), x)) for x in raw], "seq") for op in ("add", "sub", "rsub")]
     # list_fn ood: one reading per behaviour class, its plain output (the cipher is the bijection)
-    images = [_images(variant, cfg, tuple(x)) for x in raw]
-    return [([im[i] for im in images], "seq") for i in range(len(classes(cfg.length, cfg.min_depth, cfg.max_depth)))]
+    return [(list(column), "seq") for column in zip(*(_images(variant, cfg, tuple(x)) for x in raw))]
 
 
 def _spots(seqs: list[tuple], mode: str) -> dict:

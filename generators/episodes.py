@@ -187,20 +187,29 @@ def shuffled_demos(episode: Episode, k: int = PAIRED_K) -> tuple[tuple[Demo, ...
     return tuple(Demo(d.input, demos[p].output) for d, p in zip(demos, perm)), episode.raw_demo_inputs[:k]
 
 
-def decoupled_demos(family: Family, cfg: Any, episode: Episode, k: int = PAIRED_K) -> tuple[tuple[Demo, ...], tuple]:
-    """The decoupled pairing control, for variants without the pairing constraint (prototype: no
-    task uses it yet; docs/validity.md).  The first k demo inputs as shown, each with the gold's
+def decoupled_demos(family: Family, cfg: Any, episode: Episode) -> tuple[tuple[Demo, ...], tuple]:
+    """The decoupled pairing control, for the renamed and ood variants without the pairing
+    constraint (prototype: no task uses it yet; docs/validity.md).  The first PAIRED_K demo inputs
+    as shown, each with the gold's
     output on a *fresh* input drawn from the family's input distribution (distinct, from an RNG
     seeded by the episode's identity; the queries are not excluded, which would be a tell of its
     own).  Where every candidate pushes the input law forward to the same output law (bijections
     of a uniform input space), the shown outputs have one law whichever candidate is gold, so no
     learner, pairing-free or not, can beat chance; the derangement of ``shuffled_demos`` leaves the
     outputs the gold's images of the inputs shown, which a search of the rule space can re-pair.
-    Returns the demos and the raw inputs shown, like ``shuffled_demos``."""
-    if family.matched(episode.variant):
-        raise ValueError(f"{family.name}_{episode.variant} has the pairing constraint: its control is shuffled_demos")
-    if k != PAIRED_K or len(episode.demos) < k:
+    Not for id variants: their inputs are familiar text (English words, letter frequencies), whose
+    image under the gold can name it.  Returns the demos and the raw inputs shown, like
+    ``shuffled_demos``."""
+    name = f"{family.name}_{episode.variant}"
+    if episode.variant == "id" or family.matched(episode.variant):
+        raise ValueError(f"{name}: the decoupled control is for renamed and ood variants without the pairing "
+                         "constraint; use shuffled_demos")
+    if episode.family != family.name or cfg.difficulty != episode.difficulty:
+        raise ValueError(f"{name}: cfg (difficulty {cfg.difficulty}) is not the episode's "
+                         f"({episode.family}, difficulty {episode.difficulty})")
+    if len(episode.demos) < PAIRED_K:
         raise ValueError(f"the pairing control is defined at k={PAIRED_K} on an episode with a pool of >= {PAIRED_K}")
+    k = PAIRED_K
     rng = item_rng(*episode.identity(), "decouple", k)
     taken: set = set()
     fresh = [_fresh(rng, lambda r: family.sample_input(r, episode.variant, cfg), taken, "decoupled input")

@@ -47,8 +47,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ood_icl.generators import (PAIRED_K, Episode, Family, UnknownNameError, decoupled_demos, get_family,
-                                shuffled_demos)
+from ood_icl.generators import (FAMILIES, PAIRED_K, Episode, Family, UnknownNameError, decoupled_demos,
+                                get_family, shuffled_demos)
 from ood_icl.generators.bag_learners import bag_ideal, bag_learner, count_profile
 from ood_icl.generators.check import mean_se
 from ood_icl.generators.episodes import distinct_episodes
@@ -56,8 +56,6 @@ from ood_icl.generators.learners import PAIRING_FREE, expected_accuracy
 
 VARIANTS = ("renamed", "ood")
 CONTROLS = ("deranged", "decoupled")
-FAMILIES = ("affine", "sequence", "base_arith", "assoc_recall", "word_order", "grid_1d", "list_fn",
-            "string_edit", "cipher", "label_map", "feature_class", "regular_lang")
 K_SMALL = 4
 N_QUERIES = 5
 Z_FLAG = 3.0
@@ -208,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = _Parser(prog="pairing_residue.py", description=__doc__.splitlines()[0])
     ap.add_argument("--episodes", type=_episodes, default=200)
     ap.add_argument("--seed", type=int, default=77)
-    ap.add_argument("--families", type=_families, default=list(FAMILIES))
+    ap.add_argument("--families", type=_families, default=sorted(FAMILIES))
     ap.add_argument("--control", choices=("deranged", "decoupled", "both"), default="both")
     ap.add_argument("--k4", action="store_true", help="also the real task at k=4: bag_ideal, count_profile")
     args = ap.parse_args(argv)

@@ -212,10 +212,10 @@ def test_the_pairing_control_deranges_outputs_and_keeps_inputs(family, variant):
     assert again == shuffled_demos(_episodes(family, variant)[0])[0]
 
 
-def _control_accuracy(family: str, variant: str, learner) -> list[float]:
+def _control_accuracy(family: str, variant: str, learner, control=shuffled_demos) -> list[float]:
     per_episode = []
     for ep in _episodes(family, variant):
-        demos, _ = shuffled_demos(ep)
+        demos, _ = control(ep)
         shown = [(d.input, d.output) for d in demos]
         per_episode.append(sum(expected_accuracy(learner(shown, q.input, q.choices), q.label)
                                for q in ep.queries) / len(ep.queries))
@@ -245,34 +245,24 @@ def test_the_decoupled_control_shows_the_inputs_and_the_golds_outputs_elsewhere(
         demos, raw = decoupled_demos(fam, cfg, ep)
         assert [d.input for d in demos] == [d.input for d in ep.demos[:PAIRED_K]]
         assert raw == ep.raw_demo_inputs[:PAIRED_K]
-        assert [d.output for d in demos] != [d.output for d in ep.demos[:PAIRED_K]]
+        assert sorted(d.output for d in demos) != sorted(d.output for d in ep.demos[:PAIRED_K])
     assert decoupled_demos(fam, cfg, ep) == decoupled_demos(fam, cfg, ep)
 
 
 @pytest.mark.parametrize("family,variant", EXCHANGEABLE)
-def test_every_learner_at_chance_on_the_decoupled_control(family, variant):
-    """The outputs shown have one law whichever candidate is gold, so even the family's ideal,
-    which uses the pairing, is at chance (the deranged control leaves a search of the rule space
-    up to 1.000 here: perf/pairing_residue.py)."""
+def test_pairing_free_learners_at_chance_on_the_decoupled_control(family, variant):
+    """The outputs shown have one law whichever candidate is gold (the rule-space searches: the
+    next test; perf/pairing_residue.py prints both controls).  The family's ideal is no evidence
+    here: it falls back to uniform on demos no rule explains, on either control."""
     fam = get_family(family)
     cfg = fam.config(2)
-    chance = 1 / fam.n_choices
-    learners = {name: (lambda shown, x, q, fn=fn: fn([(d.input, d.output) for d, _ in shown], q.input, q.choices))
-                for name, fn in PAIRING_FREE.items()}
-    learners["ideal"] = lambda shown, x, q: fam.ideal(variant, cfg, [(r, d.output) for d, r in shown], x, q.choices)
-    eps = _episodes(family, variant)[:IDEAL_EPISODES]
-    for name, learner in learners.items():
-        per_episode = []
-        for ep in eps:
-            demos, raw = decoupled_demos(fam, cfg, ep)
-            shown = list(zip(demos, raw))
-            per_episode.append(sum(expected_accuracy(learner(shown, x, q), q.label)
-                                   for x, q in zip(ep.raw_query_inputs, ep.queries)) / len(ep.queries))
+    for name, learner in PAIRING_FREE.items():
+        per_episode = _control_accuracy(family, variant, learner, lambda ep: decoupled_demos(fam, cfg, ep))
         acc = sum(per_episode) / len(per_episode)
-        assert abs(acc - chance) <= 0.05 + 3 * _tolerance(per_episode, 0.0) / 3.5, f"{name}: {acc:.3f} vs {chance:.3f}"
+        assert abs(acc - 1 / fam.n_choices) <= 0.05 + 3 * _tolerance(per_episode, 0.0) / 3.5, f"{name}: {acc:.3f}"
 
 
-BAG_EPISODES = 20  # list_fn ood's search takes ~0.8 s an episode
+BAG_EPISODES = 20  # list_fn ood's search takes ~1.7 s an episode on the deranged control
 
 
 @pytest.mark.parametrize("family,variant", [c for c in EXCHANGEABLE if bag_learner(get_family(c[0]), c[1])])
@@ -296,13 +286,17 @@ def test_a_rule_space_search_solves_the_deranged_control_and_not_the_decoupled_o
     deranged = accuracy(shuffled_demos)
     decoupled = accuracy(lambda ep: decoupled_demos(fam, cfg, ep))
     assert sum(deranged) / len(deranged) > 0.7
-    assert abs(sum(decoupled) / len(decoupled) - 1 / 3) <= 0.05 + 3 * _tolerance(decoupled, 0.0) / 3.5
+    assert abs(sum(decoupled) / len(decoupled) - 1 / fam.n_choices) <= 0.05 + 3 * _tolerance(decoupled, 0.0) / 3.5
 
 
-def test_the_decoupled_control_refuses_a_variant_with_the_pairing_constraint():
-    fam = get_family("cipher")
+def test_the_decoupled_control_refuses_the_pairing_constraint_id_variants_and_another_cfg():
+    cipher, affine = get_family("cipher"), get_family("affine")
     with pytest.raises(ValueError, match="shuffled_demos"):
-        decoupled_demos(fam, fam.config(2), _episodes("cipher", "ood")[0])
+        decoupled_demos(cipher, cipher.config(2), _episodes("cipher", "ood")[0])
+    with pytest.raises(ValueError, match="shuffled_demos"):
+        decoupled_demos(affine, affine.config(2), _episodes("affine", "id")[0])
+    with pytest.raises(ValueError, match="difficulty 3"):
+        decoupled_demos(affine, affine.config(3), _episodes("affine", "ood")[0])
 
 
 def test_the_cipher_control_never_shows_an_output_of_the_demos_own_orbit():

@@ -19,7 +19,8 @@ output multiset on 16 random rows only by agreeing on them.  Instead outputs are
 inputs are exchangeable and every candidate is a rearrangement then the shared recolouring, so all
 candidates' outputs have one distribution.  Residue: an output shows its input's colours, so a
 learner that searches for the recolouring under which the bag of inputs' colour sets becomes the
-outputs' re-pairs them and solves most of the k=16 control (0.873 renamed, 0.867 ood; perf/pairing_residue.py, docs/validity.md).
+outputs' re-pairs them and solves the k=16 control (at least 0.873 renamed, 0.867 ood;
+perf/pairing_residue.py, docs/validity.md).
 Tuple: 3 i.i.d. prior draws, redrawn until distinct.
 Ideal: P(gold = i) is proportional to the sum over rearrangements s consistent with the demos (with
 some recolouring) of [s(q) recolours to choice i] * N(j) * N(k), N(j) = the prior rearrangements
