@@ -47,6 +47,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ood_icl._args import OneLineParser, nonneg_int
 from ood_icl.generators import (FAMILIES, PAIRED_K, Episode, Family, UnknownNameError, decoupled_demos,
                                 get_family, shuffled_demos)
 from ood_icl.generators.bag_learners import bag_ideal, bag_learner, count_profile
@@ -174,12 +175,6 @@ def run(families: list[str], controls: list[str], *, episodes: int, seed: int) -
     return rows
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
-        raise SystemExit(2)
-
-
 def _families(text: str) -> list[str]:
     names = [t for t in text.split(",") if t]
     if not names:
@@ -193,17 +188,14 @@ def _families(text: str) -> list[str]:
 
 
 def _episodes(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    n = nonneg_int(text)
     if n < 2:
         raise argparse.ArgumentTypeError(f"episodes={n}: need >= 2 for a standard error")
     return n
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = _Parser(prog="pairing_residue.py", description=__doc__.splitlines()[0])
+    ap = OneLineParser(prog="pairing_residue.py", description=__doc__.splitlines()[0])
     ap.add_argument("--episodes", type=_episodes, default=200)
     ap.add_argument("--seed", type=int, default=77)
     ap.add_argument("--families", type=_families, default=sorted(FAMILIES))
