@@ -30,7 +30,7 @@ from collections import Counter, defaultdict
 from typing import Any, Callable, Sequence
 
 from .core import Family
-from .families._affine_gf import allowed_pairs
+from .families._affine_gf import ResidueFamily, allowed_pairs
 from .families._list_fn_ood import _images
 
 SOLUTIONS_CAP = 20  # bijections kept per reading: more only re-weight re-pairings that all fit
@@ -38,19 +38,13 @@ SOLUTIONS_CAP = 20  # bijections kept per reading: more only re-weight re-pairin
 Scores = list[list[float]]
 BagLearner = Callable[[Family, str, Any, Sequence, Sequence[str], Sequence, Sequence[Sequence[str]]], Scores]
 
-_LINEAR = {  # the part of the first output number that a linear part (p, q) gives, per family
-    "affine": lambda p, q, x: p * x[0] + q * x[1],    # (p*a + q*b + c) mod m
-    "sequence": lambda p, q, x: p * x[1] + q * x[0],  # x2 = alpha*x1 + beta*x0 + gamma
-}
-
-
 def bag_consistency(family: Family, variant: str, cfg: Any, raw: Sequence, outputs: Sequence[str],
                     queries: Sequence, choices: Sequence[Sequence[str]]) -> Scores:
     """Votes of the rules (p, q, c) whose outputs on the bag of inputs are the bag of outputs.
 
-    The sum of the first output numbers is the same in any order and equals the (p, q) part's sum
-    plus k*c mod m, so each linear part has one candidate offset; k = 16 uniform residues almost
-    never agree as multisets by accident, so the gold survives alone."""
+    The first output number is the (p, q) part plus c mod m (affine's value, sequence's next term),
+    so the outputs' sum, the same in any order, gives each linear part one candidate offset; k = 16
+    uniform residues almost never agree as multisets by accident, so the gold survives alone."""
     m = cfg.modulus
     parts = allowed_pairs(m) if variant == "ood" else [(p % m, q % m) for p, q in family.id_ops.values()]
     target = Counter(outputs)
@@ -58,7 +52,8 @@ def bag_consistency(family: Family, variant: str, cfg: Any, raw: Sequence, outpu
     inv_k = pow(len(raw), -1, m)
     votes: Counter = Counter()
     for p, q in parts:
-        rule = (p, q, (total - sum(_LINEAR[family.name](p, q, x) for x in raw)) * inv_k % m)
+        linear = sum(int(family.apply((p, q, 0), x, cfg).split()[0]) for x in raw)
+        rule = (p, q, (total - linear) * inv_k % m)
         if Counter(family.apply(rule, x, cfg) for x in raw) == target:
             votes.update((j, family.apply(rule, x, cfg)) for j, x in enumerate(queries))
     return [[float(votes[(j, c)]) for c in cs] for j, cs in enumerate(choices)]
@@ -188,7 +183,7 @@ def bag_ideal(family: Family, variant: str, cfg: Any, raw: Sequence, outputs: Se
 def bag_learner(family: Family, variant: str) -> BagLearner | None:
     """The rule-space search for this family and variant, or None (string_edit; list_fn outside ood,
     whose coset design makes the deranged control exact)."""
-    if family.name in _LINEAR:
+    if isinstance(family, ResidueFamily):
         return bag_consistency
     if family.name in _OUTPUT_SYMBOLS and (family.name != "list_fn" or variant == "ood"):
         return bag_repairing

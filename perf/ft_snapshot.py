@@ -12,24 +12,24 @@ Exit 2 with one line when RUN does not hold those units.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
+from ood_icl._args import OneLineParser, pos_int
 from ood_icl.finetune.run import snapshot
 from ood_icl.finetune.state import ConfigMismatch
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineParser(prog="ft_snapshot.py", description=__doc__.splitlines()[0])
     ap.add_argument("run", type=Path)
     ap.add_argument("out", type=Path)
-    ap.add_argument("--episodes", type=int, required=True)
+    ap.add_argument("--episodes", type=pos_int, required=True)
     args = ap.parse_args()
     try:
         print(snapshot(args.run, args.out, args.episodes))
     except (ConfigMismatch, ValueError) as exc:
-        print(f"ft_snapshot: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        print(f"ft_snapshot.py: error: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
     return 0
 

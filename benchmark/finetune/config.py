@@ -65,7 +65,6 @@ class FinetuneConfig:
         out.update(finetune_version=FINETUNE_VERSION, suite_version=SUITE_VERSION, ood_icl_version=__version__)
         return out
 
-
     @classmethod
     def from_record(cls, record: dict, **changes) -> "FinetuneConfig":
         """The config whose ``record()`` is ``record`` (a run.json's), then ``changes`` applied; ValueError
