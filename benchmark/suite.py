@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .generators import PAIRED_K, VARIANTS
+from .generators import PAIRED_K, VARIANTS, get_family, has_decoupled_control
 
 PUBLISHED_SEED = 2026
 """The seed of the published dataset and the lm-eval tasks' default."""
@@ -35,9 +35,12 @@ DEFAULT_POOL = 16
 """Demonstrations per episode: enough for the largest shot."""
 DEFAULT_DIFFICULTY = 2
 OFFICIAL_SIZES = {"difficulty": DEFAULT_DIFFICULTY, "episodes": DEFAULT_EPISODES, "queries": DEFAULT_QUERIES}
-CONTROLS: tuple[str, ...] = ("shuffled",)
-"""Control tasks at the largest shot, ``..._k16_<control>``: ``shuffled`` is the pairing control
-(the k=16 docs with the demos' outputs deranged among the demos; generators.control_permutation)."""
+CONTROLS: tuple[str, ...] = ("shuffled", "decoupled")
+"""Control tasks at the largest shot, ``..._k16_<control>``: ``shuffled``, every cell (the k=16 docs
+with the demos' outputs deranged among the demos; generators.control_permutation); ``decoupled``,
+the renamed and ood cells without the pairing constraint (each demo input shown beside the gold's
+output on a fresh input; generators.decoupled_demos).  ``exact_control`` says which one a cell's
+pairing figures use."""
 CONTROL_K = PAIRED_K
 """The shot of the control tasks: the demos the generators' pairing constraint covers."""
 
@@ -55,6 +58,18 @@ GENERATIVE = ("gen", "chat")
 """The methods scored by exact match of a generated answer (the others: acc of multiple choice)."""
 SERIES = METHODS + CONTROLS
 """What a record's series is: a method, or a control (multiple choice in context, demos altered)."""
+
+
+def controls_of(family: str, variant: str) -> tuple[str, ...]:
+    """The control tasks this cell has (an unknown family raises with the close matches)."""
+    return tuple(c for c in CONTROLS if c != "decoupled" or has_decoupled_control(get_family(family), variant))
+
+
+def exact_control(family: str, variant: str) -> str:
+    """The control a cell's pairing figures use: ``decoupled`` where the cell has it (exact there:
+    no learner beats chance), else ``shuffled`` (exact in the cells with the pairing constraint,
+    approximate in the id variants; docs/validity.md)."""
+    return "decoupled" if "decoupled" in controls_of(family, variant) else "shuffled"
 
 
 def family_group(family: str) -> str:

@@ -2,8 +2,10 @@
 
 For every family x variant (the figures are generators.check's, with episode-level standard
 errors): the ideal learner at k = 0, 1, 4, 16; the best shallow competitor at each k and whether
-any beats the ideal; the copy baseline; the pairing control (every learner on the k=16 demos
-with their outputs deranged); the demo-blind heuristics; the share of ood episodes whose rule
+any beats the ideal; the copy baseline; the pairing control (every learner on the cell's exact control at k=16: the
+outputs decoupled from the inputs where the cell has that control, else deranged; off the id
+variants the rule-space search too; the column shows the checked learner farthest
+from chance); the demo-blind heuristics; the share of ood episodes whose rule
 is a familiar one renamed; distinct behaviours; and the prompt and answer lengths, in
 characters and, with ``--tokenizer``, in tokens (the three variants of a family within 15%).
 """
@@ -16,7 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .generators import FAMILIES, VARIANTS
-from .generators.check import VariantReport, check_variant, failures
+from .generators.check import VariantReport, check_variant, control_checked, failures
 from .generators.learners import COPY_BASELINES, PAIRING_FREE
 from .io import write_atomic
 
@@ -77,7 +79,7 @@ def length_failures(lengths: dict[tuple[str, str], tuple[float, float]]) -> list
 
 def markdown(reports: dict[str, list[VariantReport]], lengths: dict | None = None) -> str:
     head = ("| task | chance | ideal k=0 / 1 / 4 / 16 | best competitor k=1 / 4 / 16 | copy baseline k=16 "
-            "| control: best pairing-free | familiar share | log10 behaviours | prompt / answer |\n"
+            "| control: farthest from chance | familiar share | log10 behaviours | prompt / answer |\n"
             "|---|---|---|---|---|---|---|---|---|")
     lines = [head]
     for family, reps in reports.items():
@@ -85,11 +87,12 @@ def markdown(reports: dict[str, list[VariantReport]], lengths: dict | None = Non
             ideal = " / ".join(f"{r.ideal[k][0]:.3f}" for k in (0, 1, 4, 16))
             best = " / ".join("{} {:.3f}".format(*_best(r, k)) for k in (1, 4, 16))
             copy = r.learners[16].get(COPY_BASELINES.get(family, ""), (float("nan"),))[0]
-            name, (m, se) = max(((n, r.control[n]) for n in PAIRING_FREE), key=lambda kv: abs(kv[1][0] - r.chance))
+            name, (m, se) = max(((n, r.control[n]) for n in control_checked(r) or PAIRING_FREE),
+                                key=lambda kv: abs(kv[1][0] - r.chance))
             size = (f"{lengths[(family, r.variant)][0]:.0f} / {lengths[(family, r.variant)][1]:.1f} tok"
                     if lengths else f"{r.prompt_chars:.0f} / {r.answer_chars:.1f} ch")
             lines.append(f"| {family}_{r.variant} | {r.chance:.3f} | {ideal} | {best} | "
-                         f"{COPY_BASELINES.get(family, '-')} {copy:.3f} | {name} {m:.3f} ± {1.96 * se:.3f} | "
+                         f"{COPY_BASELINES.get(family, '-')} {copy:.3f} | {r.control_kind}: {name} {m:.3f} ± {1.96 * se:.3f} | "
                          f"{r.familiar_share:.3f} | {r.log10_behaviours:.1f} | {size} |")
     return "\n".join(lines)
 

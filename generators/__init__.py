@@ -10,7 +10,7 @@
 from .core import (DIFFICULTIES, PAIRED_K, SUITE_VERSION, VARIANTS, Demo, Episode, Family, GenerationError,
                    Query, RetryTuple, episode_identity, ideal_accuracy, item_rng, normalise)
 from .episodes import (build_episode, control_permutation, decoupled_demos, derangement, distinct_episodes,
-                       shuffled_demos)
+                       has_decoupled_control, shuffled_demos)
 from .prompts import render_prompt
 from .heuristics import HEURISTICS
 from .registry import FAMILIES, UnknownNameError, did_you_mean, get_family
@@ -19,5 +19,5 @@ __all__ = [
     "DIFFICULTIES", "FAMILIES", "HEURISTICS", "PAIRED_K", "SUITE_VERSION", "VARIANTS", "Demo", "Episode",
     "Family", "GenerationError", "Query", "RetryTuple", "UnknownNameError", "build_episode",
     "control_permutation", "decoupled_demos", "derangement", "episode_identity", "did_you_mean",
-    "distinct_episodes", "get_family", "ideal_accuracy", "item_rng", "normalise", "render_prompt", "shuffled_demos",
+    "distinct_episodes", "get_family", "has_decoupled_control", "ideal_accuracy", "item_rng", "normalise", "render_prompt", "shuffled_demos",
 ]

@@ -187,10 +187,15 @@ def shuffled_demos(episode: Episode, k: int = PAIRED_K) -> tuple[tuple[Demo, ...
     return tuple(Demo(d.input, demos[p].output) for d, p in zip(demos, perm)), episode.raw_demo_inputs[:k]
 
 
+def has_decoupled_control(family: Family, variant: str) -> bool:
+    """Whether ``decoupled_demos`` is defined for this cell: the renamed and ood variants without
+    the pairing constraint (the exchangeable ones, where it is exact; docs/validity.md)."""
+    return variant in VARIANTS and variant != "id" and not family.matched(variant)
+
+
 def decoupled_demos(family: Family, cfg: Any, episode: Episode) -> tuple[tuple[Demo, ...], tuple]:
-    """The decoupled pairing control, for the renamed and ood variants without the pairing
-    constraint (prototype: no task uses it yet; docs/validity.md).  The first PAIRED_K demo inputs
-    as shown, each with the gold's
+    """The decoupled pairing control (the ``..._k16_decoupled`` tasks), for the cells of
+    ``has_decoupled_control``.  The first PAIRED_K demo inputs as shown, each with the gold's
     output on a *fresh* input drawn from the family's input distribution (distinct, from an RNG
     seeded by the episode's identity; the queries are not excluded, which would be a tell of its
     own).  Where every candidate pushes the input law forward to the same output law (bijections
@@ -201,7 +206,7 @@ def decoupled_demos(family: Family, cfg: Any, episode: Episode) -> tuple[tuple[D
     image under the gold can name it.  Returns the demos and the raw inputs shown, like
     ``shuffled_demos``."""
     name = f"{family.name}_{episode.variant}"
-    if episode.variant == "id" or family.matched(episode.variant):
+    if not has_decoupled_control(family, episode.variant):
         raise ValueError(f"{name}: the decoupled control is for renamed and ood variants without the pairing "
                          "constraint; use shuffled_demos")
     if episode.family != family.name or cfg.difficulty != episode.difficulty:

@@ -10,12 +10,12 @@ pairing control, exactly where the constraint holds").  In the exchangeable-outp
 grid_1d, list_fn ood, string_edit) the outputs' *law* does not depend on the gold, but the
 outputs are still the gold's images of the inputs shown, so a learner that takes the demo inputs
 and outputs as two unordered bags can search the rule space for a rule that maps one bag onto
-the other.  This script measures that residue and a prototype fix, per family, renamed and ood
+the other.  This script measures that residue and its fix, per family, renamed and ood
 variant (the control is required there only; the id variants' is not exact by design).
 
 Controls (k = 16):
 - ``deranged``: the published control, ``generators.shuffled_demos``.
-- ``decoupled`` (prototype, exchangeable variants only): ``generators.decoupled_demos``, the 16
+- ``decoupled`` (the ``..._k16_decoupled`` tasks, exchangeable variants only): ``generators.decoupled_demos``, the 16
   demo inputs as shown, each output the gold's on a fresh input from the family's input
   distribution.  Every candidate of these variants pushes that distribution forward to one output
   law, so no learner can beat chance.  The fresh inputs may include the query inputs: excluding
@@ -88,7 +88,7 @@ def _shown(demos, raw) -> Shown:
 
 VIEWS = {
     "deranged": lambda task, ep: _shown(*shuffled_demos(ep)),  # the published control
-    "decoupled": lambda task, ep: _shown(*decoupled_demos(task.family, task.cfg, ep)),  # the prototype
+    "decoupled": lambda task, ep: _shown(*decoupled_demos(task.family, task.cfg, ep)),  # the _k16_decoupled tasks
     "real-k4": lambda task, ep: _shown(ep.demos[:K_SMALL], ep.raw_demo_inputs[:K_SMALL]),  # pairing ignored
 }
 

@@ -1,7 +1,8 @@
 """Shared by test_verify, test_leaderboard and test_page: one small real lm_eval run per process,
 a fine-tuning folder in lm-eval's schema derived from it, and synthetic records.
 
-The run is the whole default group (plus one k0 and one generation task) on the tiny model with a
+The run is the whole default group (plus one k0, one generation and both control tasks of one
+cell) on the tiny model with a
 "private" seed and 2 episodes x 2 queries, so verification is exercised on real lm_eval output
 in well under a minute.  It is cached per process, so the test files share it.
 """
@@ -18,7 +19,8 @@ from _lm_eval_run import run_lm_eval
 REPO = Path(__file__).resolve().parent.parent
 PRIVATE_SEED = 4242
 SMALL = {"seed": PRIVATE_SEED, "episodes": 2, "queries": 2}
-TASKS = "ood_icl,ood_icl_cipher_ood_k0,ood_icl_cipher_ood_k1_gen"
+CONTROL_TASKS = ("ood_icl_affine_ood_k16_shuffled", "ood_icl_affine_ood_k16_decoupled")
+TASKS = ",".join(("ood_icl", "ood_icl_cipher_ood_k0", "ood_icl_cipher_ood_k1_gen") + CONTROL_TASKS)
 
 _RUNS: dict[str, Path] = {}
 

@@ -36,12 +36,19 @@ def test_main_group_excludes_k0_and_generation():
     assert len(members) == len(FAMILIES) * len(VARIANTS) * len(SHOTS)
 
 
-def test_the_control_group_has_a_shuffled_k16_task_per_family_and_variant_outside_the_suite():
+def test_the_control_group_has_a_shuffled_k16_task_per_cell_and_a_decoupled_one_where_exchangeable_outside_the_suite():
+    from ood_icl.generators import get_family
+
     files = render_all()
     members = yaml.safe_load(files["_ood_icl_controls.yaml"])["task"]
-    assert sorted(members) == sorted(task_name(f, v, CONTROL_K, control="shuffled") for f in FAMILIES for v in VARIANTS)
-    leaf = yaml.safe_load(files[f"{members[0]}.yaml"])
-    assert leaf["dataset_kwargs"]["control"] == "shuffled" and leaf["dataset_kwargs"]["k"] == CONTROL_K
+    decoupled = [(f, v) for f in FAMILIES for v in VARIANTS if v != "id" and not get_family(f).matched(v)]
+    assert len(decoupled) == 15  # the 15 renamed and ood cells without the pairing constraint (docs/validity.md)
+    assert sorted(members) == sorted([task_name(f, v, CONTROL_K, control="shuffled") for f in FAMILIES for v in VARIANTS]
+                                     + [task_name(f, v, CONTROL_K, control="decoupled") for f, v in decoupled])
+    for control in ("shuffled", "decoupled"):
+        leaf = yaml.safe_load(files[f"{next(m for m in members if m.endswith(control))}.yaml"])
+        assert leaf["dataset_kwargs"]["control"] == control and leaf["dataset_kwargs"]["k"] == CONTROL_K
+    assert f"{task_name('cipher', 'ood', CONTROL_K, control='decoupled')}.yaml" not in files
     suite = [m for fam in FAMILIES for m in yaml.safe_load(files[f"_ood_icl_{fam}.yaml"])["task"]]
     assert not set(members) & set(suite)
 
@@ -72,3 +79,38 @@ def test_the_control_docs_are_the_learners_shuffled_demos():
     for doc in docs:
         demos, _ = shuffled_demos(eps[doc["episode"]])
         assert [(d["input"], d["output"]) for d in doc["demos"]] == [(d.input, d.output) for d in demos]
+
+
+def test_the_decoupled_docs_show_the_inputs_beside_the_golds_outputs_on_fresh_inputs():
+    """The loader and generators.decoupled_demos agree; inputs, query, choices, label are the plain
+    task's; the outputs are the gold's on other inputs (not the shown ones' outputs, as a multiset)."""
+    from ood_icl.dataset import BuildSpec, episodes
+    from ood_icl.generators import decoupled_demos, get_family
+    from ood_icl.harness.tasks import load
+
+    plain = load("affine", "ood", CONTROL_K, episodes=3)["test"].to_list()
+    docs = load("affine", "ood", CONTROL_K, episodes=3, control="decoupled")["test"].to_list()
+    fam = get_family("affine")
+    eps = list(episodes(BuildSpec("affine", "ood", episodes=3)))
+    differ = 0
+    for a, doc in zip(plain, docs):
+        assert (a["query"], a["choices"], a["label"]) == (doc["query"], doc["choices"], doc["label"])
+        assert [d["input"] for d in a["demos"]] == [d["input"] for d in doc["demos"]]
+        demos, _ = decoupled_demos(fam, fam.config(2), eps[doc["episode"]])
+        assert [(d["input"], d["output"]) for d in doc["demos"]] == [(d.input, d.output) for d in demos]
+        differ += sorted(d["output"] for d in a["demos"]) != sorted(d["output"] for d in doc["demos"])
+    assert differ == len(docs)
+
+
+def test_the_decoupled_control_is_refused_where_the_cell_has_none_and_on_foreign_rows(tmp_path):
+    import pytest
+
+    from ood_icl.dataset import BuildSpec, rows
+    from ood_icl.harness.tasks import LoaderError, load, shown_docs
+
+    for family, variant in (("cipher", "ood"), ("affine", "id"), ("label_map", "renamed")):
+        with pytest.raises(LoaderError, match="has only shuffled"):
+            load(family, variant, CONTROL_K, episodes=1, control="decoupled")
+    other = list(rows(BuildSpec("affine", "ood", seed=5, episodes=1)))
+    with pytest.raises(LoaderError, match="not the regenerated episode"):
+        shown_docs(other, CONTROL_K, "decoupled", BuildSpec("affine", "ood", seed=6, episodes=1))

@@ -7,7 +7,7 @@ import json
 
 from ood_icl.cli import main
 from ood_icl.generators import VARIANTS
-from ood_icl.generators.check import SHOTS, check_variant, failures
+from ood_icl.generators.check import SHOTS, check_variant, control_checked, failures
 from ood_icl.generators.learners import PAIRING_FREE
 
 FAST = "label_map"
@@ -34,6 +34,21 @@ def test_failures_flag_a_leaky_an_unlearnable_and_a_familiar_task():
     assert any("majority_output" in f for f in failures(outputs))
     assert any("beats the ideal" in f for f in failures(beaten))
     assert any("familiar" in f for f in failures(familiar))
+
+
+def test_an_exchangeable_cell_is_checked_on_the_decoupled_control_with_its_rule_space_search():
+    """affine ood: its deranged control is solved by the search (docs/validity.md), so the report
+    runs every learner on the decoupled control, the search included and checked; id keeps the
+    deranged control, unchecked."""
+    rep = check_variant("affine", "ood", seed=1, episodes=12)
+    assert rep.control_kind == "decoupled" and "bag_consistency" in rep.control
+    assert "bag_consistency" in control_checked(rep) and set(PAIRING_FREE) <= set(control_checked(rep))
+    assert failures(rep) == []
+    solved = dataclasses.replace(rep, control=dict(rep.control, bag_consistency=(1.0, 0.0)))
+    assert any("control (decoupled): bag_consistency" in f for f in failures(solved))
+    rid = check_variant("affine", "id", seed=1, episodes=12)
+    assert rid.control_kind == "shuffled" and control_checked(rid) == []
+    assert check_variant(FAST, "ood", seed=1, episodes=4).control_kind == "shuffled"  # the pairing constraint
 
 
 def test_cli_writes_markdown_and_json(tmp_path, capsys):

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _leaderboard_helpers import PRIVATE_SEED, copy_run, make_ft_folder, run_dir, small_run
+from _leaderboard_helpers import CONTROL_TASKS, PRIVATE_SEED, copy_run, make_ft_folder, run_dir, small_run
 from ood_icl.verify import cli as verify
 from ood_icl.verify.run import verify_run
 
@@ -50,6 +50,16 @@ def test_fresh_run_verifies(run):
     assert v.seed == PRIVATE_SEED and v.sizes == {"difficulty": 2, "episodes": 2, "queries": 2}
     assert TASK in v.tasks and GEN in v.tasks and v.tasks[GEN].method == "gen"
     assert all(len(t.scores["acc" if t.method != "gen" else "exact_match"]) == 4 for t in v.tasks.values())
+    assert {v.tasks[t].method for t in CONTROL_TASKS} == {"shuffled", "decoupled"}
+
+
+def test_a_decoupled_run_does_not_verify_as_the_deranged_one(run, tmp_path):
+    """The two controls show different docs: a run's decoupled samples renamed to the shuffled task fail."""
+    folder = copy_run(run, tmp_path / "swapped")
+    shuffled, decoupled = (next(folder.glob(f"samples_{t}_*.jsonl")) for t in CONTROL_TASKS)
+    text = decoupled.read_text().replace(CONTROL_TASKS[1], CONTROL_TASKS[0])
+    shuffled.write_text(text)
+    assert "doc-mismatch" in _codes(_verify(folder))
 
 
 def test_model_subfolder_verifies_too(run):

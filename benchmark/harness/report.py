@@ -47,11 +47,14 @@ def results_table(path: Path) -> str:
         spec, k = found
         r = res["results"][task]
         metric = "acc" if "acc,none" in r else "exact_match"
-        ideal = ideal_by_episode(spec, k)
+        if (res["configs"][task].get("dataset_kwargs") or {}).get("control"):
+            ideal_cell = "—"  # the ideal of the real demos; a control's pairing is broken (docs/validity.md)
+        else:
+            ideal = ideal_by_episode(spec, k)
+            ideal_cell = f"{sum(ideal) / len(ideal):.3f}"
         n = res.get("n-samples", {}).get(task, {}).get("effective", "")
         lines.append(f"| {task} | {n} | {r[f'{metric},none']:.3f} | {r.get(f'{metric}_stderr,none', float('nan')):.3f} "
-                     f"| {r.get('acc_norm,none', float('nan')):.3f} | {chance(spec.family):.3f} "
-                     f"| {sum(ideal) / len(ideal):.3f} |")
+                     f"| {r.get('acc_norm,none', float('nan')):.3f} | {chance(spec.family):.3f} | {ideal_cell} |")
     return "\n".join(lines)
 
 

@@ -17,11 +17,11 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
-from ..dataset import BuildSpec, content_hash, rows, to_dataset
-from ..generators import render_prompt
+from ..dataset import BuildSpec, content_hash, episodes, rows, to_dataset
+from ..generators import decoupled_demos, get_family, render_prompt
 from ..io import DataError, is_int, read_json
 from ..suite import (CONTROL_K, CONTROLS, DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES,
-                     PUBLISHED_SEED)
+                     PUBLISHED_SEED, controls_of)
 
 CHAT_INSTRUCTION = ("Each line maps an input to its output by the same hidden rule. "
                     "Reply with only the output for the last input.")
@@ -51,6 +51,9 @@ def load(family: str, variant: str, k: int, seed: int = PUBLISHED_SEED,
         raise
     except (ValueError, KeyError) as exc:
         raise LoaderError(_one_line(exc)) from None
+    if control and control not in controls_of(family, variant):
+        raise LoaderError(f"control={control!r}: {family}_{variant} has only {', '.join(controls_of(family, variant))} "
+                          "(the decoupled control: renamed and ood cells without the pairing constraint)")
     if data_dir and dataset:
         raise LoaderError("pass either data_dir or dataset in --metadata, not both")
     if data_dir:
@@ -59,15 +62,40 @@ def load(family: str, variant: str, k: int, seed: int = PUBLISHED_SEED,
         full = _rows_from_repo(dataset, revision, spec)
     else:
         full = _rows(spec)
-    return datasets.DatasetDict({"test": to_dataset(shown_docs(full, k, control))})
+    return datasets.DatasetDict({"test": to_dataset(shown_docs(full, k, control, spec))})
 
 
-def shown_docs(rows_: list | tuple, k: int, control: str = "") -> list[dict]:
-    """The docs a leaf task shows: each row with its first k demos, or (``control="shuffled"``) the
-    first k demos with their outputs moved by the episode's control permutation.  Verification
-    rebuilds the docs with this same function."""
+def shown_docs(rows_: list | tuple, k: int, control: str = "", spec: BuildSpec | None = None) -> list[dict]:
+    """The docs a leaf task shows: each row with its first k demos; ``control="shuffled"``: the
+    first k demos with their outputs moved by the episode's control permutation; ``"decoupled"``:
+    the first k demo inputs, each beside the gold's output on a fresh input, regenerated from
+    ``spec`` (the rows' own spec; generators.decoupled_demos).  Verification rebuilds the docs
+    with this same function."""
+    if control == "decoupled":
+        if spec is None:
+            raise LoaderError("the decoupled control regenerates its outputs: pass the rows' BuildSpec")
+        shown = _decoupled_outputs(spec)
+        return [dict(row, demos=_decoupled(row, k, shown)) for row in rows_]
     return [dict(row, demos=_deranged(row, k) if control else [dict(d) for d in row["demos"][:k]])
             for row in rows_]
+
+
+@lru_cache(maxsize=64)
+def _decoupled_outputs(spec: BuildSpec) -> dict:
+    """episode_id -> ((shown input, decoupled output), ...) for the spec's episodes."""
+    fam = get_family(spec.family)
+    cfg = fam.config(spec.difficulty, **spec.overrides)
+    return {ep.episode_id: tuple((d.input, d.output) for d in decoupled_demos(fam, cfg, ep)[0])
+            for ep in episodes(spec)}
+
+
+def _decoupled(row: dict, k: int, shown: dict) -> list[dict]:
+    pairs = shown.get(row.get("episode_id"))
+    demos = row["demos"][:k]
+    if pairs is None or len(pairs) != k or [d["input"] for d in demos] != [x for x, _ in pairs]:
+        raise LoaderError(f"{row.get('episode_id')}: the row is not the regenerated episode's (other seed, sizes "
+                          "or generators): regenerate the data with `ood-icl data`")
+    return [dict(d, output=out) for d, (_, out) in zip(demos, pairs)]
 
 
 def _deranged(row: dict, k: int) -> list[dict]:

@@ -113,9 +113,10 @@ COLUMNS = (
            lambda e: (_num(e.stats.surface_gap), fmt(e.stats.surface_gap, signed=True))),
     Column("rule_gap", "Rule gap", "gain(renamed) - gain(ood): what a new rule costs",
            lambda e: (_num(e.stats.rule_gap), fmt(e.stats.rule_gap, signed=True))),
-    Column("pairing_ood", "Pairing (ood)", "acc(k16) - acc(k16, demo outputs deranged): learning from the input->output pairing",
+    Column("pairing_ood", "Pairing (ood)", "acc(k16) - acc(k16 control): learning from the input->output pairing (control: the demo "
+           "outputs decoupled from their inputs, or deranged where the family has the pairing constraint)",
            lambda e: (_num(e.stats.pairing.get("ood", NA)), fmt(e.stats.pairing.get("ood", NA), signed=True))),
-    Column("outputs_ood", "Outputs alone (ood)", "acc(k16, demo outputs deranged) - chance: learning what outputs look like",
+    Column("outputs_ood", "Outputs alone (ood)", "acc(k16 control) - chance: what the outputs alone give",
            lambda e: (_num(e.stats.outputs_alone.get("ood", NA)), fmt(e.stats.outputs_alone.get("ood", NA), signed=True))),
     Column("icl_ft", "ICL − FT (ood)", "in-context minus fine-tuning accuracy at the same k (ood, mean over k)",
            lambda e: (_num(e.stats.icl_minus_ft), fmt(e.stats.icl_minus_ft, signed=True))),

@@ -27,7 +27,8 @@ _GEOMETRY = {"w": _W, "h": _H, "l": _L, "t": _T, "right": _W - _R, "bottom": _H 
              "tick_y": _H - _B + 14, "title_x": f"{_W / 2:.0f}", "mid_x": f"{(_L + _W - _R) / 2:.0f}",
              "label_y": _H - 6, "mid_y": f"{(_T + _H - _B) / 2:.0f}"}
 _VARIANTS = VARIANTS
-_METHOD_LABELS = {"icl": "in-context", "shuffled": "in-context, outputs deranged (control)", "ft": "fine-tuned",
+_METHOD_LABELS = {"icl": "in-context", "shuffled": "in-context, outputs deranged (control)",
+                  "decoupled": "in-context, outputs decoupled (control)", "ft": "fine-tuned",
                   "gen": "generation (EM)", "chat": "chat (EM)"}
 
 

@@ -33,8 +33,9 @@ _IGNORED_IN_REFERENCES = ("submitted", "ood_icl_version")
 
 
 def allowed_series() -> frozenset:
-    """(series, k) of every official in-context task (the suite, k0, quick, controls, generation)."""
-    return frozenset((t.task.series, t.task.k) for t in official().tasks.values())
+    """(family, variant, series, k) of every official in-context task (the suite, k0, quick, controls,
+    generation): a control only where the cell has it (suite.controls_of)."""
+    return frozenset((t.task.family, t.task.variant, t.task.series, t.task.k) for t in official().tasks.values())
 
 
 def rederive(record: Record) -> Record:
@@ -47,7 +48,7 @@ def rederive(record: Record) -> Record:
         if s["family"] not in FAMILIES:
             raise RecordError(f"family {s['family']!r} is not in the suite")
         ok = ((s["method"] == "ft" or record.kind == "reference") and s["k"] in FT_BUDGETS) \
-            or (s["method"], s["k"]) in allowed  # references also span the fine-tuning budgets
+            or (s["family"], s["variant"], s["method"], s["k"]) in allowed  # references span the FT budgets too
         if s["variant"] not in VARIANTS or not ok:
             raise RecordError(f"series {s['family']}/{s['variant']} {s['method']} k={s['k']}: no such task in the suite")
     try:

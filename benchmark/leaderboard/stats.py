@@ -9,8 +9,10 @@ the OOD gap) are paired.
   sum_k (acc - chance) / sum_k (ideal - chance), k over the in-context shots (1, 4, 16); a family's
   gain needs all three shots, a variant's gain every family of the suite (``record.board_families``)
 - OOD gap = gain(id) - gain(ood) = surface gap (id - renamed) + rule gap (renamed - ood)
-- pairing, per variant: mean over families of acc(k16) - acc(k16 shuffled); outputs alone:
-  acc(k16 shuffled) - chance (the pairing control, ``..._k16_shuffled``)
+- pairing, per variant: mean over families of acc(k16) - acc(k16 control); outputs alone:
+  acc(k16 control) - chance, where a family's control is its exact one (``suite.exact_control``:
+  ``..._k16_decoupled`` in the renamed and ood cells without the pairing constraint, else
+  ``..._k16_shuffled``)
 - ICL - FT, per variant: mean over families and over the k >= 1 both methods share
 - the exchange rate "FT examples = ICL@k", per variant and in-context shot k: the fine-tuning
   budget whose accuracy (mean over the variant's families) equals in-context accuracy at k,
@@ -29,7 +31,7 @@ import numpy as np
 
 from ..generators import VARIANTS
 from ..io import sha256
-from ..suite import CONTROL_K, GENERATIVE, SHOTS
+from ..suite import CONTROL_K, GENERATIVE, SHOTS, exact_control
 from .record import Record, board_families
 
 BOOTSTRAP = 2000
@@ -64,8 +66,8 @@ class Stats:
     gap: Estimate = NA
     surface_gap: Estimate = NA  # gain(id) - gain(renamed)
     rule_gap: Estimate = NA  # gain(renamed) - gain(ood)
-    pairing: dict = field(default_factory=dict)  # variant -> acc(k16) - acc(k16 shuffled)
-    outputs_alone: dict = field(default_factory=dict)  # variant -> acc(k16 shuffled) - chance
+    pairing: dict = field(default_factory=dict)  # variant -> acc(k16) - acc(k16 exact control)
+    outputs_alone: dict = field(default_factory=dict)  # variant -> acc(k16 exact control) - chance
     icl_ft: dict = field(default_factory=dict)  # variant -> ICL - FT
     exchange: dict = field(default_factory=dict)  # (variant, k) -> FT budget = ICL@k ("<1", ">64" in .note)
     budgets: dict = field(default_factory=dict)  # variant -> the FT budgets (>= 1) every family has
@@ -177,10 +179,17 @@ def _gains(st: Stats, point: dict, ideal: dict) -> None:
 
 
 def _control(st: Stats, point: dict) -> None:
-    """The pairing control: what the pairing adds (k16 - shuffled), what the outputs alone give."""
+    """The pairing control: what the pairing adds (k16 - control), what the outputs alone give
+    (control - chance), each family on its exact control (suite.exact_control: decoupled where the
+    cell has it, else deranged); the family mean of those controls is overview (v, "control", 16)."""
     for v in VARIANTS:
-        keys = [((f, v, "icl", CONTROL_K), (f, v, "shuffled", CONTROL_K), st.chance[f]) for f in st.families]
-        if not st.families or not all(a in point and b in point for a, b, _ in keys):
+        keys = [((f, v, "icl", CONTROL_K), (f, v, exact_control(f, v), CONTROL_K), st.chance[f])
+                for f in st.families]
+        if not st.families or not all(b in point for _, b, _ in keys):
+            continue
+        st.overview[(v, "control", CONTROL_K)] = _estimate(np.mean([point[b][0] for _, b, _ in keys]),
+                                                           np.mean([point[b][1] for _, b, _ in keys], axis=0))
+        if not all(a in point for a, _, _ in keys):
             continue
         st.pairing[v] = _estimate(np.mean([point[a][0] - point[b][0] for a, b, _ in keys]),
                                   np.mean([point[a][1] - point[b][1] for a, b, _ in keys], axis=0))

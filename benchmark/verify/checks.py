@@ -69,7 +69,7 @@ def _check_logged(samples_path, spec: BuildSpec, leaf: Leaf, sections: dict, nam
     """The logged samples against the regenerated docs, and the reported figures against them:
     (per-doc scores, task hash), or ({}, "") when the file cannot be read."""
     method = leaf.task.method
-    docs = shown_docs(_rows(spec), 0 if method == "ft" else leaf.task.k, leaf.task.control)
+    docs = shown_docs(_rows(spec), 0 if method == "ft" else leaf.task.k, leaf.task.control, spec)
     gen_kwargs = leaf.official.get("generation_kwargs") if leaf.official else None
     try:  # one sample at a time: memory about 1x the file (io.iter_jsonl)
         check = check_samples(iter_jsonl(samples_path), docs, method=method, gen_kwargs=gen_kwargs)

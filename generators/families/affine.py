@@ -23,7 +23,7 @@ to the uniform output (m preimages per value), so the demo outputs are uniform w
 candidate is gold, independent of the choices (up to the query being outside the pool: the gold's
 value at the query has one preimage fewer, a ~1/m^2 effect).  Residue: the outputs are still the
 gold's images of the inputs shown, and a learner that keeps the rules mapping the bag of inputs
-onto the bag of outputs solves the k=16 control (1.000 renamed and ood;
+onto the bag of outputs solves the deranged control (1.000 renamed and ood;
 perf/pairing_residue.py, docs/validity.md).  Answers are residues in all three variants, so
 prompt and answer lengths match.
 Ideal (exact): the gold is uniform in the tuple and, for every tuple consistent with the choices,

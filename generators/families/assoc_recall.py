@@ -40,7 +40,7 @@ lists do not allow; 3-key inputs make a distractor equal to a demo output (the q
 into a paired input) rare, while the gold never equals one.  Residue: counts per position are
 matched, co-occurrences are not: a learner that searches for the key->value bijection under
 which the bag of inputs becomes the bag of outputs (keys that share an input map to values
-that share its output) re-pairs them and solves the k=16 control (0.998 renamed, 0.994 ood;
+that share its output) re-pairs them and solves the deranged control (0.998 renamed, 0.994 ood;
 perf/pairing_residue.py, docs/validity.md).
 
 Ideal: the gold table is a uniformly random one-to-one table; a distractor writes choice c exactly

@@ -34,7 +34,7 @@ the letters used and the output length named the base).  The register drops the 
 full sum's leading digit is skewed (the symbol for 1 would lead most 3-digit outputs).
 Residue: the outputs are the gold's results on the inputs shown, so a learner that searches, per
 op, for the digit map carrying the bag of plain results onto the bag of outputs re-pairs them
-and solves the k=16 control (1.000 renamed and ood; perf/pairing_residue.py, docs/validity.md).
+and solves the deranged control (1.000 renamed and ood; perf/pairing_residue.py, docs/validity.md).
 
 Ideal: the tuple is three i.i.d. prior draws (id: the three ops in random order), accepted when
 they differ on the paired inputs, and the query is uniform among the inputs where all differ.

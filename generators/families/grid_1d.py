@@ -18,7 +18,7 @@ Pairing (matched_outputs = False): an output shows its input's cells, so two rul
 output multiset on 16 random rows only by agreeing on them.  Instead outputs are uninformative:
 inputs are exchangeable and every candidate is a rearrangement then the shared recolouring, so all
 candidates' outputs have one distribution.  Residue: a search for the recolouring that maps the
-bag of inputs' colour sets onto the outputs' re-pairs them and solves the k=16 control (at least
+bag of inputs' colour sets onto the outputs' re-pairs them and solves the deranged control (at least
 0.873 renamed, 0.867 ood; perf/pairing_residue.py).  Tuple: 3 i.i.d. draws, redrawn until distinct.
 Ideal: P(gold = i) is proportional to the sum over rearrangements s consistent with the demos (with
 some recolouring) of [s(q) recolours to choice i] * N(j) * N(k), N(j) = the prior rearrangements

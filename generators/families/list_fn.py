@@ -60,7 +60,7 @@ offer, so ood is not ``matched``.  Frequency analysis (learners.unpaired_frequen
 on the ood control, chance 0.333: the ood rules move digit counts, and the distractors' ciphers
 are as unrelated to the inputs as the gold's.  Residue: a learner that tries every behaviour class
 and searches for the cipher carrying the bag of its plain outputs onto the bag of outputs
-re-pairs them and solves the ood control (1.000; perf/pairing_residue.py, docs/validity.md).
+re-pairs them and solves the deranged ood control (1.000; perf/pairing_residue.py, docs/validity.md).
 
 Behaviours: id and renamed have the 2n - 1 rules of D_n less the identity: 7 = 10^0.85 at
          difficulty 1 and 2, 11 = 10^1.04 at 3.  In renamed the cipher adds none: it is shared

@@ -29,7 +29,7 @@ next-two-terms map is an affine bijection of Z_m^2 (determinant beta^2), so the 
 uniform pairs whichever candidate is gold (only two terms are shown: a third would satisfy the
 recurrence among outputs alone and reveal the rule).  The gold's pair at the query never occurs
 among its demo outputs (the query is outside the pool), a ~1/m^2 effect.  Residue: a learner that
-keeps the recurrences mapping the bag of seeds onto the bag of outputs solves the k=16 control
+keeps the recurrences mapping the bag of seeds onto the bag of outputs solves the deranged control
 (1.000 renamed and ood; perf/pairing_residue.py, docs/validity.md).
 Ideal (exact): candidates sharing (alpha, beta) differ everywhere, so the query is uniform on the
 m^2 - 16 fresh inputs under every tuple, and each (alpha, beta) explains choice j with one gamma;

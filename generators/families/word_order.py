@@ -32,7 +32,7 @@ Pairing: the candidates share the lexicon and differ in order; the outputs canno
          removes the input words from the outputs, so content re-pairing finds no match.
          Residue: a learner that searches for the lexicon (a word bijection) under which the
          bag of inputs becomes the bag of outputs as word sets re-pairs them and solves the
-         k=16 control (at least 0.917 renamed, 0.930 ood; perf/pairing_residue.py,
+         deranged control (at least 0.917 renamed, 0.930 ood; perf/pairing_residue.py,
          docs/validity.md).
 Ideal: the tuple is a uniform lexicon plus three distinct orders drawn uniformly from the
          variant's orders; every query has distinct words, so given the order of choice i the
