@@ -7,7 +7,8 @@ task's name is built by ``TaskName`` and read back by ``parse_task``, one patter
     ood_icl_<family>_<variant>_ft<budget>                        the fine-tuning baseline
 
 The variants come from the generators (``VARIANTS``); a control task of the largest shot
-(``..._k16_shuffled``) is one entry in ``CONTROLS``.  Neither is hard-coded below.
+(``..._k16_shuffled``, ``..._k16_decoupled``) is one entry in ``CONTROLS`` (``controls_of``: which
+cells have it).  Neither is hard-coded below.
 """
 
 from __future__ import annotations

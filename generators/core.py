@@ -17,7 +17,9 @@ the draws is what makes the task valid:
 Without the demonstrations every choice is equally likely to be gold: the gold index is uniform
 and independent of everything a demo-blind learner sees.  With the outputs but not the pairing
 (the ``_k16_shuffled`` control) the same holds wherever the pairing constraint holds: the
-output multiset on the paired inputs is the same whichever candidate is gold (docs/validity.md).
+output multiset on the paired inputs is the same whichever candidate is gold; elsewhere in the
+renamed and ood variants the ``_k16_decoupled`` control shows the gold's outputs on fresh inputs,
+whose law is the same whichever candidate is gold (episodes.decoupled_demos; docs/validity.md).
 """
 
 from __future__ import annotations

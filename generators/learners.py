@@ -13,7 +13,8 @@ sequence of ``(input, output)`` string pairs; the answer is the argmax, ties sha
   frequency analysis (input tokens mapped onto output tokens by their counts).
 
 The ideal learner must beat every one of them (``PAIRED`` and ``PAIRING_FREE``) within noise at
-every k; on the pairing control (``..._k16_shuffled``) every learner must stay at chance.  The
+every k; on a cell's exact pairing control (``..._k16_decoupled`` where the cell has it: every
+learner; else ``..._k16_shuffled``: the pairing-free ones) they must stay at chance.  The
 *copy baseline* of a family is the best of these on the development seed (docs/validity.md).
 """
 

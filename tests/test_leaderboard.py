@@ -254,3 +254,28 @@ def test_fuzzed_record_never_crashes_the_leaderboard(base_record, tmp_path_facto
     assert len(records) + len(refused) == 1
     pages = render(board)  # must not raise
     assert pages["index.html"].count("<script>") == 1
+
+
+def test_pairing_figures_use_each_cells_exact_control():
+    """affine renamed's exact control is decoupled, cipher renamed's the deranged one, id's always the
+    deranged one; a record without a cell's exact control has no pairing figure for that variant."""
+    from ood_icl.leaderboard.summary import summary_table
+
+    base = synthetic_record("controls", families=["affine", "cipher"], icl_p={1: 0.5, 4: 0.5, 16: 1.0})
+    n = base.sizes["episodes"] * base.sizes["queries"]
+
+    def control(fam: str, variant: str, method: str, bit: str) -> dict:
+        return {"task": f"ood_icl_{fam}_{variant}_k16_{method}", "family": fam, "variant": variant, "k": 16,
+                "method": method, "metric": "acc", "correct": bit * n, "task_hash": "0" * 64}
+
+    shuffled = [control(f, v, "shuffled", "1") for f in ("affine", "cipher") for v in ("id", "renamed", "ood")]
+    only_shuffled = compute(replace(base, series=base.series + shuffled))
+    assert "renamed" not in only_shuffled.pairing and "ood" not in only_shuffled.pairing
+    assert only_shuffled.pairing["id"].value == pytest.approx(0.0)  # k16 = 1 = shuffled
+    decoupled = [control("affine", v, "decoupled", "0") for v in ("renamed", "ood")]
+    st = compute(replace(base, series=base.series + shuffled + decoupled))
+    assert st.overview[("renamed", "control", 16)].value == pytest.approx(0.5)  # affine 0 (decoupled), cipher 1
+    assert st.pairing["renamed"].value == pytest.approx(0.5)
+    assert st.outputs_alone["renamed"].value == pytest.approx(0.5 - 1 / 3)
+    assert st.overview[("id", "control", 16)].value == pytest.approx(1.0)
+    assert "| k=16 shuffled | k=16 control |" in summary_table(replace(base, series=base.series + shuffled + decoupled))

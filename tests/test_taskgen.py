@@ -98,8 +98,8 @@ def test_the_decoupled_docs_show_the_inputs_beside_the_golds_outputs_on_fresh_in
         assert [d["input"] for d in a["demos"]] == [d["input"] for d in doc["demos"]]
         demos, _ = decoupled_demos(fam, fam.config(2), eps[doc["episode"]])
         assert [(d["input"], d["output"]) for d in doc["demos"]] == [(d.input, d.output) for d in demos]
-        differ += sorted(d["output"] for d in a["demos"]) != sorted(d["output"] for d in doc["demos"])
-    assert differ == len(docs)
+        differ += sum(x["output"] != y["output"] for x, y in zip(a["demos"], doc["demos"]))
+    assert differ >= 0.9 * len(docs) * CONTROL_K  # m = 31: a fresh input's output equals the shown one's ~1/31
 
 
 def test_the_decoupled_control_is_refused_where_the_cell_has_none_and_on_foreign_rows(tmp_path):
@@ -112,5 +112,9 @@ def test_the_decoupled_control_is_refused_where_the_cell_has_none_and_on_foreign
         with pytest.raises(LoaderError, match="has only shuffled"):
             load(family, variant, CONTROL_K, episodes=1, control="decoupled")
     other = list(rows(BuildSpec("affine", "ood", seed=5, episodes=1)))
-    with pytest.raises(LoaderError, match="not the regenerated episode"):
+    with pytest.raises(LoaderError, match="not the regenerated episode"):  # another episode
         shown_docs(other, CONTROL_K, "decoupled", BuildSpec("affine", "ood", seed=6, episodes=1))
+    edited = [dict(row, demos=[dict(row["demos"][0], input="0@0")] + row["demos"][1:]) for row in other]
+    with pytest.raises(LoaderError, match="not the regenerated episode"):  # its episode, other demo inputs
+        shown_docs(edited, CONTROL_K, "decoupled", BuildSpec("affine", "ood", seed=5, episodes=1))
+    assert len(shown_docs(other, CONTROL_K, "decoupled", BuildSpec("affine", "ood", seed=5, episodes=1))) == 5

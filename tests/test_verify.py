@@ -376,3 +376,23 @@ def test_a_partial_run_needs_allow_partial(run, tmp_path):
     assert v.ok and TASK not in v.tasks, [str(p) for p in v.problems]
     _edit_samples(folder, GEN, lambda lines: lines[1:])  # what is there is still checked
     assert "missing-doc" in _codes(_verify(folder, allow_partial=True))
+
+
+def test_the_controls_groups_earlier_membership_is_still_accepted():
+    """3.1 runs made before the decoupled tasks joined ood_icl_controls report its 36 shuffled tasks."""
+    from ood_icl.generators import FAMILIES, VARIANTS
+    from ood_icl.suite import CONTROL_K, task_name
+    from ood_icl.verify.checks import _legacy_members
+
+    before = [task_name(f, v, CONTROL_K, control="shuffled") for f in sorted(FAMILIES) for v in VARIANTS]
+    assert _legacy_members("ood_icl_controls") == before
+    assert _legacy_members("ood_icl") is None
+
+
+def test_the_table_shows_no_ideal_for_a_control_task(run):
+    """``ood-icl table``: the ideal is the real demos' (a control breaks their pairing)."""
+    from ood_icl.harness.report import results_table
+
+    rows = {line.split("|")[1].strip(): line for line in results_table(run).splitlines()[2:]}
+    assert all(rows[t].rstrip().endswith("| — |") for t in CONTROL_TASKS)
+    assert not rows["ood_icl_affine_ood_k16"].rstrip().endswith("| — |")

@@ -36,8 +36,8 @@ def load(family: str, variant: str, k: int, seed: int = PUBLISHED_SEED,
          difficulty: int = DEFAULT_DIFFICULTY, episodes: int = DEFAULT_EPISODES,
          queries: int = DEFAULT_QUERIES, data_dir: str | None = None, control: str = "",
          dataset: str | None = None, revision: str | None = None, **_ignored):
-    """Return ``DatasetDict({"test": ...})`` for one leaf task (``control="shuffled"``: the pairing
-    control, the k=16 demos with their outputs deranged among them)."""
+    """Return ``DatasetDict({"test": ...})`` for one leaf task (``control``: one of the pairing
+    controls the cell has, ``shuffled`` or ``decoupled``; ``shown_docs``)."""
     import datasets
 
     if not is_int(k) or not 0 <= k <= DEFAULT_POOL:
@@ -94,7 +94,7 @@ def _decoupled(row: dict, k: int, shown: dict) -> list[dict]:
     demos = row["demos"][:k]
     if pairs is None or len(pairs) != k or [d["input"] for d in demos] != [x for x, _ in pairs]:
         raise LoaderError(f"{row.get('episode_id')}: the row is not the regenerated episode's (other seed, sizes "
-                          "or generators): regenerate the data with `ood-icl data`")
+                          "or generators): regenerate the data with `ood-icl generate`")
     return [dict(d, output=out) for d, (_, out) in zip(demos, pairs)]
 
 
@@ -102,7 +102,7 @@ def _deranged(row: dict, k: int) -> list[dict]:
     perm = row.get("control")
     if not perm or len(perm) != k:
         raise LoaderError(f"{row.get('episode_id')}: the row has no pairing-control permutation (built by an "
-                          f"older ood-icl, suite < 3.1): regenerate the data with `ood-icl data`")
+                          f"older ood-icl, suite < 3.1): regenerate the data with `ood-icl generate`")
     demos = row["demos"][:k]
     return [dict(d, output=demos[p]["output"]) for d, p in zip(demos, perm)]
 

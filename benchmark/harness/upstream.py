@@ -69,11 +69,14 @@ def upstream_sections() -> str:
               (GEN_GROUP, "the suite as generation, exact match"),
               (CHAT_GROUP, "the suite as generation for chat and API models: an instruction line, the reply's "
                            "first line, exact match; run with --apply_chat_template (docs/chat.md)"),
-              (CONTROLS_GROUP, "the pairing control: the k=16 docs with the demos' outputs deranged")]
+              (CONTROLS_GROUP, "the pairing controls at k=16: the demos' outputs deranged (every cell), or decoupled "
+                               "from their inputs (the renamed and ood cells without the pairing constraint)")]
     tasks = [("ood_icl_<family>_<variant>_k<k>", "multiple choice over the query's outputs under candidate rules"),
              ("ood_icl_<family>_<variant>_k<k>_gen", "the same, generated, exact match"),
              ("ood_icl_<family>_<variant>_k<k>_chat", "the same for chat models (instruction, first-line filter)"),
-             ("ood_icl_<family>_<variant>_k16_shuffled", "the pairing control"),
+             ("ood_icl_<family>_<variant>_k16_shuffled", "the pairing control, outputs deranged"),
+             ("ood_icl_<family>_<variant>_k16_decoupled", "the pairing control, each demo input beside the gold's "
+                                                          "output on a fresh input (where exact)"),
              ("ood_icl_quick_<family>_<variant>_k<k>", "the demo group's copies (3 episodes)")]
     return UPSTREAM.format(citation=CITATION, seed=PUBLISHED_SEED,
                            groups="\n".join(f"* `{n}`: {d}" for n, d in groups),

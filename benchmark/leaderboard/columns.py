@@ -114,7 +114,8 @@ COLUMNS = (
     Column("rule_gap", "Rule gap", "gain(renamed) - gain(ood): what a new rule costs",
            lambda e: (_num(e.stats.rule_gap), fmt(e.stats.rule_gap, signed=True))),
     Column("pairing_ood", "Pairing (ood)", "acc(k16) - acc(k16 control): learning from the input->output pairing (control: the demo "
-           "outputs decoupled from their inputs, or deranged where the family has the pairing constraint)",
+           "outputs decoupled from their inputs, or deranged where the family has the pairing constraint; — when the "
+           "record lacks one: run ood_icl_controls)",
            lambda e: (_num(e.stats.pairing.get("ood", NA)), fmt(e.stats.pairing.get("ood", NA), signed=True))),
     Column("outputs_ood", "Outputs alone (ood)", "acc(k16 control) - chance: what the outputs alone give",
            lambda e: (_num(e.stats.outputs_alone.get("ood", NA)), fmt(e.stats.outputs_alone.get("ood", NA), signed=True))),

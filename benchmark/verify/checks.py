@@ -9,7 +9,7 @@ from ..dataset import BuildSpec, rows
 from ..generators import DIFFICULTIES, GenerationError
 from ..harness.metrics import group_stderr, hash_string, mean, stderr
 from ..io import DataError, is_int, is_number, iter_jsonl, shown
-from ..suite import GENERATIVE, TASK_VERSION
+from ..suite import CONTROLS_GROUP, GENERATIVE, TASK_VERSION, parse_task
 from .config import check_config, check_metadata, official
 from ..harness.tasks import shown_docs
 from .docs import check_samples, filter_of
@@ -153,7 +153,8 @@ def verify_groups(out: Verified, results: dict, sections: dict) -> None:
     subtasks = results.get("group_subtasks")
     subtasks = subtasks if isinstance(subtasks, dict) else {}
     for group in sorted(g for g in sections["results"] if g in suite.groups):
-        if group in subtasks and subtasks[group] != list(suite.groups[group]):
+        legacy = _legacy_members(group)
+        if group in subtasks and subtasks[group] not in (list(suite.groups[group]), legacy):
             out.add("config-mismatch", group, "group_subtasks differ from the official group")
         version = sections["versions"].get(group)
         try:
@@ -166,7 +167,7 @@ def verify_groups(out: Verified, results: dict, sections: dict) -> None:
         if not isinstance(entry, dict):
             out.add("malformed", group, "results entry is not an object")
             continue
-        flat = _leaves_of(group)
+        flat = legacy if legacy and subtasks.get(group) == legacy else _leaves_of(group)
         if all(t in out.tasks for t in flat):  # else a member failed (or is missing): reported there
             _check_group_figures(out, group, entry, [out.tasks[t] for t in flat])
 
@@ -190,6 +191,14 @@ def _check_group_figures(out: Verified, group: str, entry: dict, members: list[T
         out.add("stderr-mismatch", group, f"{metric}_stderr reported {have_err}, recomputed {want_err}")
     if entry.get("sample_len") != sum(sizes):
         out.add("limit-used", group, f"sample_len = {shown(entry.get('sample_len'), 20)}, expected {sum(sizes)}")
+
+
+def _legacy_members(group: str) -> list[str] | None:
+    """An earlier membership of a group that 3.1 runs may still report: ``ood_icl_controls`` before
+    the decoupled tasks joined it (its shuffled tasks alone, in order; their docs did not change)."""
+    if group != CONTROLS_GROUP:
+        return None
+    return [t for t in official().groups[group] if parse_task(t).control == "shuffled"]
 
 
 def _leaves_of(group: str) -> list[str]:
