@@ -53,3 +53,19 @@ def pos_int(text: str) -> int:
 def names(text: str) -> list[str]:
     """A comma- or space-separated list."""
     return [t for t in text.replace(",", " ").split() if t]
+
+
+def checked_names(check):
+    """An argparse type: a non-empty ``names`` list, each name passed to ``check`` (e.g. get_family),
+    whose ValueError (an unknown name with its close matches) becomes the one-line error."""
+    def parse(text: str) -> list[str]:
+        items = names(text)
+        if not items:
+            raise argparse.ArgumentTypeError("no name given")
+        for item in items:
+            try:
+                check(item)
+            except ValueError as exc:
+                raise argparse.ArgumentTypeError(str(exc)) from None
+        return items
+    return parse

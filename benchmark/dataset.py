@@ -83,14 +83,19 @@ def episodes(spec: BuildSpec):
 def rows(spec: BuildSpec) -> Iterator[dict]:
     """The rows of one config: one per query, each carrying its episode's demos in order."""
     for ep in episodes(spec):
-        demos = [{"input": d.input, "output": d.output} for d in ep.demos]
-        for qi, q in enumerate(ep.queries):
-            yield {
-                "episode_id": ep.episode_id, "family": ep.family, "variant": ep.variant,
-                "difficulty": ep.difficulty, "seed": ep.seed, "episode": ep.index, "query_index": qi,
-                "demos": demos, "query": q.input, "choices": list(q.choices), "label": q.label,
-                "answer": q.answer, "control": list(ep.control),
-            }
+        yield from episode_rows(ep)
+
+
+def episode_rows(ep) -> Iterator[dict]:
+    """One episode's rows (``rows``, for a caller that keeps the episodes too)."""
+    demos = [{"input": d.input, "output": d.output} for d in ep.demos]
+    for qi, q in enumerate(ep.queries):
+        yield {
+            "episode_id": ep.episode_id, "family": ep.family, "variant": ep.variant,
+            "difficulty": ep.difficulty, "seed": ep.seed, "episode": ep.index, "query_index": qi,
+            "demos": demos, "query": q.input, "choices": list(q.choices), "label": q.label,
+            "answer": q.answer, "control": list(ep.control),
+        }
 
 
 def content_hash(rows_: Iterable[dict]) -> str:

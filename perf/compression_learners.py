@@ -7,7 +7,8 @@ Two questions, per family and variant, with standard errors over episodes (an ep
 share a rule):
 
 1. Outputs alone (k = 16; the deranged pairing control shows the same bag of outputs, so this is
-   also what a learner of outputs gets there).  The learner sees the 16 demo outputs and the
+   also what a learner of outputs gets there; in the cells with a ``_k16_decoupled`` control, also
+   on the outputs that control shows).  The learner sees the 16 demo outputs and the
    choices, nothing else: ``zlib``, the choice that adds the fewest compressed bytes to the
    outputs' text; ``chars``, the choice most likely under a per-position character model of the
    outputs (add-one smoothing).  Each is also run negated (argmin), since a tell against the gold
@@ -23,15 +24,14 @@ development one.  ``!`` marks z > 3 (a learner above chance from outputs, or abo
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import time
 import zlib
 from collections import Counter
 
-from ood_icl._args import OneLineParser, pos_int
-from ood_icl.generators import FAMILIES, VARIANTS, UnknownNameError, get_family
+from ood_icl._args import OneLineParser, checked_names, pos_int
+from ood_icl.generators import FAMILIES, VARIANTS, decoupled_demos, get_family, has_decoupled_control
 from ood_icl.generators.check import mean_se
 from ood_icl.generators.episodes import distinct_episodes
 from ood_icl.generators.learners import expected_accuracy
@@ -71,15 +71,16 @@ def _z(m: float, se: float, ref: float) -> float:
     return 0.0 if abs(m - ref) < 1e-9 else math.copysign(math.inf, m - ref)
 
 
-def outputs_alone(eps) -> tuple[str, float, float, float]:
-    """(best learner, its mean accuracy, se, z against chance) over the signed outputs-only learners."""
+def outputs_alone(eps, outputs_of=lambda ep: [d.output for d in ep.demos[:K_OUTPUTS]]) -> tuple[str, float, float, float]:
+    """(best learner, its mean accuracy, se, z against chance) over the signed outputs-only learners,
+    on the outputs ``outputs_of(episode)`` shows (default: the real k=16 demos')."""
     chance = 1 / len(eps[0].queries[0].choices)
     best = None
     for name, fn in (("zlib", zlib_outputs), ("chars", chars_outputs)):
         for sign, label in ((1, name), (-1, "not " + name)):
             per = []
             for ep in eps:
-                outs = [d.output for d in ep.demos[:K_OUTPUTS]]
+                outs = outputs_of(ep)
                 per.append(sum(expected_accuracy([sign * s for s in fn(outs, q.choices)], q.label)
                                for q in ep.queries) / len(ep.queries))
             m, se = mean_se(per)
@@ -103,22 +104,12 @@ def against_ideal(fam, variant, cfg, eps, k: int) -> tuple[float, float, float, 
     return sum(ours) / len(ours), sum(ideal) / len(ideal), d, _z(d, se, 0.0)
 
 
-def _families(text: str) -> list[str]:
-    names = [t for t in text.split(",") if t]
-    for n in names:
-        try:
-            get_family(n)
-        except UnknownNameError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-    return names
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = OneLineParser(prog="compression_learners.py", description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=4243)
     ap.add_argument("--episodes", type=pos_int, default=1000)
     ap.add_argument("--ideal-episodes", type=pos_int, default=200)
-    ap.add_argument("--families", type=_families, default=sorted(FAMILIES))
+    ap.add_argument("--families", type=checked_names(get_family), default=sorted(FAMILIES))
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     print(f"# seed {args.seed}, difficulty 2, {N_QUERIES} queries; outputs alone on {args.episodes} episodes, "
@@ -135,12 +126,17 @@ def main(argv: list[str] | None = None) -> int:
             flag = variant != "id" and z > Z_FLAG
             flags += flag
             line = f"{name:13s} {variant:7s} outputs alone: best {label:9s} {m:.3f} ± {se:.3f} z {z:+5.1f}{' !' if flag else '  '}"
+            if has_decoupled_control(fam, variant):  # what the _k16_decoupled task shows
+                label, m, se, z = outputs_alone(eps, lambda ep: [d.output for d in decoupled_demos(fam, cfg, ep)[0]])
+                flags += z > Z_FLAG
+                line += f" | decoupled: best {label:9s} {m:.3f} ± {se:.3f} z {z:+5.1f}{' !' if z > Z_FLAG else '  '}"
             for k in IDEAL_KS:
                 ours, ideal, d, zd = against_ideal(fam, variant, cfg, eps[:args.ideal_episodes], k)
                 flags += zd > Z_FLAG
                 line += f" | k={k:<2d} zlib_pairs {ours:.3f} ideal {ideal:.3f} diff {d:+.3f} z {zd:+5.1f}{' !' if zd > Z_FLAG else ''}"
             print(line + f"  {time.perf_counter() - t:.0f}s", flush=True)
-    print(f"# {flags} flagged (outputs alone above chance on renamed/ood, or zlib_pairs above the ideal); "
+    print(f"# {flags} flagged (outputs alone above chance on renamed/ood or on a decoupled control, or zlib_pairs "
+          f"above the ideal); "
           f"wall time {time.perf_counter() - t0:.0f}s")
     return 0
 

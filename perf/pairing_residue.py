@@ -47,8 +47,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ood_icl._args import OneLineParser, nonneg_int
-from ood_icl.generators import (FAMILIES, PAIRED_K, Episode, Family, UnknownNameError, decoupled_demos,
+from ood_icl._args import OneLineParser, checked_names, nonneg_int
+from ood_icl.generators import (FAMILIES, PAIRED_K, Episode, Family, decoupled_demos,
                                 get_family, shuffled_demos)
 from ood_icl.generators.bag_learners import bag_ideal, bag_learner, count_profile
 from ood_icl.generators.check import mean_se
@@ -175,18 +175,6 @@ def run(families: list[str], controls: list[str], *, episodes: int, seed: int) -
     return rows
 
 
-def _families(text: str) -> list[str]:
-    names = [t for t in text.split(",") if t]
-    if not names:
-        raise argparse.ArgumentTypeError("no family named")
-    for n in names:
-        try:
-            get_family(n)
-        except UnknownNameError as e:
-            raise argparse.ArgumentTypeError(str(e)) from None
-    return names
-
-
 def _episodes(text: str) -> int:
     n = nonneg_int(text)
     if n < 2:
@@ -198,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = OneLineParser(prog="pairing_residue.py", description=__doc__.splitlines()[0])
     ap.add_argument("--episodes", type=_episodes, default=200)
     ap.add_argument("--seed", type=int, default=77)
-    ap.add_argument("--families", type=_families, default=sorted(FAMILIES))
+    ap.add_argument("--families", type=checked_names(get_family), default=sorted(FAMILIES))
     ap.add_argument("--control", choices=("deranged", "decoupled", "both"), default="both")
     ap.add_argument("--k4", action="store_true", help="also the real task at k=4: bag_ideal, count_profile")
     args = ap.parse_args(argv)

@@ -88,3 +88,12 @@ def test_table_puts_fine_tuning_beside_in_context_learning(tmp_path, capsys):
     assert "| label_map_id | 0.500 | 0.750 | 0.500 |" in lines
     assert "| **mean ood** | 0.333 | 0.500 | 0.250 |" in lines
     assert main(["table", str(tmp_path / "icl"), "--finetune", str(tmp_path / "nowhere")]) == 2
+
+
+@pytest.mark.parametrize("script", ["pairing_residue.py", "compression_learners.py"])
+@pytest.mark.parametrize("families, needle", [("afine", "Did you mean affine?"), (",", "no name given")])
+def test_perf_family_lists_exit_2_with_one_line(script, families, needle):
+    """The perf scripts' --families (ood_icl._args.checked_names): the close matches, one line, exit 2."""
+    perf = Path(__file__).resolve().parent.parent / "perf" / script
+    done = subprocess.run([sys.executable, str(perf), "--families", families], capture_output=True, text=True)
+    assert done.returncode == 2 and needle in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -17,7 +17,7 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
-from ..dataset import BuildSpec, content_hash, episodes, rows, to_dataset
+from ..dataset import BuildSpec, content_hash, episode_rows, episodes, to_dataset
 from ..generators import decoupled_demos, get_family, render_prompt
 from ..io import DataError, is_int, read_json
 from ..suite import (CONTROL_K, CONTROLS, DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES,
@@ -61,7 +61,7 @@ def load(family: str, variant: str, k: int, seed: int = PUBLISHED_SEED,
     elif dataset:
         full = _rows_from_repo(dataset, revision, spec)
     else:
-        full = _rows(spec)
+        full = regenerated_rows(spec)
     return datasets.DatasetDict({"test": to_dataset(shown_docs(full, k, control, spec))})
 
 
@@ -86,7 +86,7 @@ def _decoupled_outputs(spec: BuildSpec) -> dict:
     fam = get_family(spec.family)
     cfg = fam.config(spec.difficulty, **spec.overrides)
     return {ep.episode_id: tuple((d.input, d.output) for d in decoupled_demos(fam, cfg, ep)[0])
-            for ep in episodes(spec)}
+            for ep in _episodes(spec)}
 
 
 def _decoupled(row: dict, k: int, shown: dict) -> list[dict]:
@@ -129,9 +129,16 @@ def _one_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-@lru_cache(maxsize=64)
-def _rows(spec: BuildSpec) -> tuple:
-    return tuple(rows(spec))
+@lru_cache(maxsize=256)
+def _episodes(spec: BuildSpec) -> tuple:
+    """The spec's episodes, built once for its rows and its decoupled control."""
+    return tuple(episodes(spec))
+
+
+@lru_cache(maxsize=256)
+def regenerated_rows(spec: BuildSpec) -> tuple:
+    """The spec's rows (``dataset.rows``), from the cached episodes; verification reads them too."""
+    return tuple(row for ep in _episodes(spec) for row in episode_rows(ep))
 
 
 def _folder(name: str, value) -> Path:
@@ -207,7 +214,7 @@ def _rows_from_repo(dataset, revision, spec: BuildSpec):
     entry, held = _held(_folder("dataset", str(root)), spec)
     if not _serves(held, spec):
         logging.getLogger(__name__).info("%s holds %s; regenerating %s", dataset, held, spec.config_name)
-        return _rows(spec)
+        return regenerated_rows(spec)
     return _read_config(root, spec, entry)
 
 

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
-from ..dataset import BuildSpec, rows
+from ..dataset import BuildSpec
 from ..generators import DIFFICULTIES, GenerationError
 from ..harness.metrics import group_stderr, hash_string, mean, stderr
 from ..io import DataError, is_int, is_number, iter_jsonl, shown
 from ..suite import CONTROLS_GROUP, GENERATIVE, TASK_VERSION, parse_task
 from .config import check_config, check_metadata, official
-from ..harness.tasks import shown_docs
+from ..harness.tasks import regenerated_rows, shown_docs
 from .docs import check_samples, filter_of
 from .result import Leaf, TaskScores, Verified
 
 MAX_DOCS_PER_TASK = 10_000  # regeneration bound for --allow-small runs: episodes x queries (official: 100)
 _REL_TOL = 1e-6
-
-
-@lru_cache(maxsize=256)
-def _rows(spec: BuildSpec) -> tuple:
-    return tuple(rows(spec))
 
 
 def verify_task(out: Verified, name: str, leaf: Leaf, sections: dict, samples_path, official_sizes: dict) -> None:
@@ -69,7 +63,7 @@ def _check_logged(samples_path, spec: BuildSpec, leaf: Leaf, sections: dict, nam
     """The logged samples against the regenerated docs, and the reported figures against them:
     (per-doc scores, task hash), or ({}, "") when the file cannot be read."""
     method = leaf.task.method
-    docs = shown_docs(_rows(spec), 0 if method == "ft" else leaf.task.k, leaf.task.control, spec)
+    docs = shown_docs(regenerated_rows(spec), 0 if method == "ft" else leaf.task.k, leaf.task.control, spec)
     gen_kwargs = leaf.official.get("generation_kwargs") if leaf.official else None
     try:  # one sample at a time: memory about 1x the file (io.iter_jsonl)
         check = check_samples(iter_jsonl(samples_path), docs, method=method, gen_kwargs=gen_kwargs)
