@@ -24,6 +24,7 @@ from ood_icl.finetune.train import Run, score_episode, train
 from ood_icl.suite import parse_task
 
 TASK_DIR = Path(__file__).resolve().parent.parent / "task_yaml"
+PERF = TASK_DIR.parent / "perf"
 CELLS = (("cipher", "ood"), ("label_map", "id"))
 
 
@@ -180,6 +181,58 @@ def test_snapshot_of_the_first_episodes_equals_a_run_of_that_many(reference, tin
     run_json.write_text(json.dumps(held))
     with pytest.raises(ValueError, match="records the run differently: finetune_version"):
         snapshot(partial, tmp_path / "w", 1)
+
+
+def _carry(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(PERF / "ft_carry.py"), *map(str, args)], env=ENV,
+                          capture_output=True, text=True)
+
+
+def _archive(path: Path, files: dict[str, bytes]) -> Path:
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w:xz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_a_run_carried_in_an_archive_resumes_elsewhere_to_identical_files(reference, tiny_model, tmp_path):
+    """perf/ft_carry.py: a run killed after 5 units, packed, unpacked into an empty folder (the next
+    machine) and resumed there with the same command, ends with the reference's files; packing is
+    deterministic; an archive with a foreign member, a unit that is not a JSON object, or a unit that
+    differs from the folder's is refused with one line and exit 2, and nothing is written."""
+    first, second, archive = tmp_path / "first", tmp_path / "second", tmp_path / "units.tar.xz"
+    assert run_killed_after(5, _cli_args(tiny_model, first)).returncode == -9
+    done = _carry("pack", first, archive)
+    assert (done.returncode, done.stdout) == (0, f"packed 6 files into {archive}\n"), done.stderr
+    assert _carry("pack", first, tmp_path / "again.tar.xz").returncode == 0
+    assert (tmp_path / "again.tar.xz").read_bytes() == archive.read_bytes()
+    done = _carry("unpack", archive, second)
+    assert (done.returncode, done.stdout) == (0, f"unpacked 6 new of 6 files into {second}\n"), done.stderr
+    assert main(_cli_args(tiny_model, second)) == 0
+    assert final_files(second) == final_files(reference)
+
+    (run_json,) = first.rglob("run.json")
+    unit = next(first.rglob("e00000.json"))
+    names = {p: p.relative_to(first).as_posix() for p in (run_json, unit)}
+    good = {names[run_json]: run_json.read_bytes()}
+    for why, files, needle in (
+            ("foreign", {**good, "../escape.json": b"{}"}, "unexpected member '../escape.json'"),
+            ("not json", {**good, names[unit]: b"[1, 2]"}, "is not a JSON object"),
+            ("no run.json", {names[unit]: unit.read_bytes()}, "no run.json"),
+            ("differs", {**good, names[unit]: b'{"tampered": 1}'}, "differs from the archive's copy")):
+        target = tmp_path / why.replace(" ", "_")
+        if why == "differs":
+            shutil.copytree(first, target)
+        before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+        done = _carry("unpack", _archive(tmp_path / f"{target.name}.tar.xz", files), target)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1 and needle in done.stderr, (why, done.stderr)
+        after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+        assert after == sorted(before + [Path(f"{target.name}.tar.xz")]), why
 
 
 def test_two_process_accelerate_run_equals_one_process(reference, tiny_model, tmp_path):
