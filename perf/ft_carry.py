@@ -11,9 +11,9 @@ units.  The archive is deterministic (names sorted, no times or owners): packing
 twice gives the same bytes.
 
 Unpacking reads the archive as data: only regular files at the run's own paths
-(``<model>/.ood-icl-finetune/run.json`` and ``.../units/<task>/e00000.json``), each at most
-1 MB, each a JSON object; a file already in RUN must have the same bytes.  Anything else exits 2
-with one line naming it, before anything is written.
+(``<model>/.ood-icl-finetune/run.json`` and ``.../units/<task>/e00000.json``), each a JSON
+object of at most 1 MB (256 MB in all); a file already in RUN must have the same bytes.  Anything
+else exits 2 with one line naming it, before anything is written.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from ood_icl.io import DataError, parse_json, write_atomic
 
 MAX_FILE = 1 << 20
 MAX_FILES = 100_000
+MAX_TOTAL = 256 << 20
 _MEMBER = re.compile(rf"[A-Za-z0-9_.-]+/{re.escape(STATE_DIR)}/(run\.json|units/[A-Za-z0-9_]+/e\d{{5}}\.json)")
 
 
@@ -57,10 +58,11 @@ def pack(run: Path, archive: Path) -> int:
 def read_archive(archive: Path) -> dict[str, bytes]:
     """The archive's files by name, checked as described above; ValueError names the first problem."""
     out: dict[str, bytes] = {}
+    total = 0
     with tarfile.open(archive, mode="r:xz") as tar:
         for info in tar:
-            if len(out) >= MAX_FILES:
-                raise ValueError(f"{archive}: more than {MAX_FILES} files")
+            if len(out) >= MAX_FILES or total + info.size > MAX_TOTAL:
+                raise ValueError(f"{archive}: more than {MAX_FILES} files or {MAX_TOTAL} bytes")
             if not info.isfile() or not _MEMBER.fullmatch(info.name) or info.name in out:
                 raise ValueError(f"{archive}: unexpected member {info.name!r}")
             if info.size > MAX_FILE:
@@ -73,6 +75,7 @@ def read_archive(archive: Path) -> dict[str, bytes]:
             if not ok:
                 raise ValueError(f"{archive}: {info.name} is not a JSON object")
             out[info.name] = data
+            total += len(data)
     if not any(name.endswith("/run.json") for name in out):
         raise ValueError(f"{archive}: no run.json")
     return out
