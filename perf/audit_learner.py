@@ -1,7 +1,7 @@
 """An audit learner independent of generators/learners.py: a trained conditional-logit model.
 
     python perf/audit_learner.py [--train-seed 101] [--test-seed 31] [--train 300] [--test 1000]
-                                 [--ideal-episodes 200] [--families a,b]
+                                 [--ideal-episodes 200] [--families a,b] [--controls-only]
 
 Per family and variant it fits, on the training seed, a softmax over the choices of a linear score
 of ~20 features, then reports on the test seed (a fresh one):
@@ -9,18 +9,21 @@ of ~20 features, then reports on the test seed (a fresh one):
 - control: the model trained and tested on the pairing control (k=16, demo outputs deranged):
   features that see the outputs (their characters, bigrams, tokens, positions, numbers, lengths)
   and the inputs only as a set (frequency-rank letter maps, unpaired token statistics). It must
-  stay at chance on renamed and ood.
+  stay at chance on renamed and ood where the deranged control is exact (docs/validity.md).
+- decoupled: the same, trained and tested on the decoupled control (``_k16_decoupled``: the gold's
+  outputs on fresh inputs), in the 15 renamed and ood cells that have one. It must stay at chance
+  there: no learner can do better, whatever it computes.
 - paired: the same model with paired features too (nearest input's output, position-wise letter
   and token maps, edit-distance voting), trained at each k in {1, 4, 16} on true demos, beside the
   family's ideal learner on the same episodes (paired per-episode difference, its 95% interval).
 
 Figures are means over episodes with 1.96 standard errors over episodes.  Not a test: a check
-run by hand when the families change (docs/validity.md).
+run by hand when the families change (docs/validity.md).  ``--controls-only`` skips the paired
+columns (the family ideals are the slow part).
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 import re
 import sys
@@ -29,7 +32,9 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
-from ood_icl.generators import FAMILIES, PAIRED_K, get_family, ideal_accuracy, shuffled_demos
+from ood_icl._args import OneLineParser, checked_names, nonneg_int, pos_int
+from ood_icl.generators import (FAMILIES, PAIRED_K, decoupled_demos, get_family, has_decoupled_control,
+                                ideal_accuracy, shuffled_demos)
 from ood_icl.generators.episodes import distinct_episodes
 
 _NUM = re.compile(r"-?\d+")
@@ -102,11 +107,19 @@ def paired_features(demos, query, choice) -> list[float]:
     return [_ratio(choice, near[1]), char_vote, tok_vote, vote]
 
 
-def _design(episodes, k: int, control: bool, paired: bool):
+def _shown(ep, k: int, control: str | None, fam=None, cfg=None):
+    if control == "shuffled":
+        return shuffled_demos(ep)[0]
+    if control == "decoupled":
+        return decoupled_demos(fam, cfg, ep)[0]
+    return ep.demos[:k]
+
+
+def _design(episodes, k: int, control: str | None, paired: bool, fam=None, cfg=None):
     """Per query: a (n_choices, n_features) matrix, the label, the episode index."""
     X, y, ep_of = [], [], []
     for e, ep in enumerate(episodes):
-        shown = shuffled_demos(ep)[0] if control else ep.demos[:k]
+        shown = _shown(ep, k, control, fam, cfg)
         demos = [(d.input, d.output) for d in shown]
         for q in ep.queries:
             rows = [unpaired_features(demos, q.input, c) + (paired_features(demos, q.input, c) if paired else [])
@@ -159,14 +172,18 @@ def audit(family: str, args) -> list[str]:
                                        n_queries=5, pool_size=PAIRED_K))
         test = list(distinct_episodes(fam, variant, cfg, seed=args.test_seed, n_episodes=args.test,
                                       n_queries=5, pool_size=PAIRED_K))
-        Xtr, ytr, _ = _design(train, PAIRED_K, True, False)
-        Xte, yte, ep = _design(test, PAIRED_K, True, False)
-        ctrl = _by_episode(_accuracy(_fit(Xtr, ytr), Xte, yte), ep)
-        row = [f"{family}_{variant}", f"{1 / fam.n_choices:.3f}", _ci(ctrl)]
-        for k in (1, 4, 16):
-            Xtr, ytr, _ = _design(train, k, False, True)
+        row = [f"{family}_{variant}", f"{1 / fam.n_choices:.3f}"]
+        for control in ("shuffled", "decoupled"):
+            if control == "decoupled" and not has_decoupled_control(fam, variant):
+                row.append("—")
+                continue
+            Xtr, ytr, _ = _design(train, PAIRED_K, control, False, fam, cfg)
+            Xte, yte, ep = _design(test, PAIRED_K, control, False, fam, cfg)
+            row.append(_ci(_by_episode(_accuracy(_fit(Xtr, ytr), Xte, yte), ep)))
+        for k in (() if args.controls_only else (1, 4, 16)):
+            Xtr, ytr, _ = _design(train, k, None, True)
             sub = test[:args.ideal_episodes]
-            Xte, yte, ep = _design(sub, k, False, True)
+            Xte, yte, ep = _design(sub, k, None, True)
             mine = _by_episode(_accuracy(_fit(Xtr, ytr), Xte, yte), ep)
             ideal = np.array([np.mean([ideal_accuracy(fam.ideal(variant, cfg, list(zip(e.raw_demo_inputs[:k], (d.output for d in e.demos[:k]))), x, q.choices), q.label)
                                        for x, q in zip(e.raw_query_inputs, e.queries)]) for e in sub])
@@ -178,17 +195,20 @@ def audit(family: str, args) -> list[str]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--train-seed", type=int, default=101)
-    ap.add_argument("--test-seed", type=int, default=31)
-    ap.add_argument("--train", type=int, default=300)
-    ap.add_argument("--test", type=int, default=1000)
-    ap.add_argument("--ideal-episodes", type=int, default=200)
-    ap.add_argument("--families", default=",".join(sorted(FAMILIES)))
+    ap = OneLineParser(prog="audit_learner.py", description=__doc__.splitlines()[0])
+    ap.add_argument("--train-seed", type=nonneg_int, default=101)
+    ap.add_argument("--test-seed", type=nonneg_int, default=31)
+    ap.add_argument("--train", type=pos_int, default=300)
+    ap.add_argument("--test", type=pos_int, default=1000)
+    ap.add_argument("--ideal-episodes", type=pos_int, default=200)
+    ap.add_argument("--families", type=checked_names(get_family), default=sorted(FAMILIES))
+    ap.add_argument("--controls-only", action="store_true", help="only the control columns")
     args = ap.parse_args(argv)
-    print("| task | chance | control (outputs + unpaired inputs) | k=1 mine / ideal (diff) | k=4 | k=16 |")
-    print("|---|---|---|---|---|---|")
-    for family in args.families.split(","):
+    head = ["task", "chance", "deranged control (outputs + unpaired inputs)", "decoupled control"]
+    head += [] if args.controls_only else ["k=1 mine / ideal (diff)", "k=4", "k=16"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for family in args.families:
         audit(family, args)
     return 0
 

@@ -31,7 +31,7 @@ from ood_icl.io import DataError, parse_json, write_atomic
 MAX_FILE = 1 << 20
 MAX_FILES = 100_000
 MAX_TOTAL = 256 << 20
-_MEMBER = re.compile(rf"[A-Za-z0-9_.-]+/{re.escape(STATE_DIR)}/(run\.json|units/[A-Za-z0-9_]+/e\d{{5}}\.json)")
+_MEMBER = re.compile(rf"(?!\.+/)[A-Za-z0-9_.-]+/{re.escape(STATE_DIR)}/(run\.json|units/[A-Za-z0-9_]+/e\d{{5}}\.json)")
 
 
 def members(run: Path) -> list[Path]:

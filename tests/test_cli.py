@@ -90,7 +90,7 @@ def test_table_puts_fine_tuning_beside_in_context_learning(tmp_path, capsys):
     assert main(["table", str(tmp_path / "icl"), "--finetune", str(tmp_path / "nowhere")]) == 2
 
 
-@pytest.mark.parametrize("script", ["pairing_residue.py", "compression_learners.py"])
+@pytest.mark.parametrize("script", ["pairing_residue.py", "compression_learners.py", "audit_learner.py"])
 @pytest.mark.parametrize("families, needle", [("afine", "Did you mean affine?"), (",", "no name given")])
 def test_perf_family_lists_exit_2_with_one_line(script, families, needle):
     """The perf scripts' --families (ood_icl._args.checked_names): the close matches, one line, exit 2."""

@@ -222,6 +222,7 @@ def test_a_run_carried_in_an_archive_resumes_elsewhere_to_identical_files(refere
     good = {names[run_json]: run_json.read_bytes()}
     for why, files, needle in (
             ("foreign", {**good, "../escape.json": b"{}"}, "unexpected member '../escape.json'"),
+            ("outside", {**good, "../" + names[run_json].split("/", 1)[1]: b"{}"}, "unexpected member '../"),
             ("not json", {**good, names[unit]: b"[1, 2]"}, "is not a JSON object"),
             ("no run.json", {names[unit]: unit.read_bytes()}, "no run.json"),
             ("differs", {**good, names[unit]: b'{"tampered": 1}'}, "differs from the archive's copy")):
