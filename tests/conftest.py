@@ -11,6 +11,11 @@ REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Fine-tuning processes pin their CPU code paths (ood_icl.finetune.learner.CPU_NUMERICS), read when
+# torch first computes: this process runs fine-tuning in-process too, after other tests' forwards.
+from ood_icl.finetune.learner import pin_cpu_numerics  # noqa: E402
+
+pin_cpu_numerics()
 
 
 def build_tiny_model(out: Path) -> Path:

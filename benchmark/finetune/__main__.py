@@ -2,6 +2,9 @@
 
 import sys
 
-from .cli import main
+from .learner import pin_cpu_numerics
+
+pin_cpu_numerics()  # before anything computes: the CPU code paths of a fine-tuning process
+from .cli import main  # noqa: E402
 
 sys.exit(main())

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import warnings
 from contextlib import contextmanager, nullcontext
 from typing import Sequence
@@ -30,9 +31,26 @@ from typing import Sequence
 from ..generators import render_prompt
 from .recipe import LORA, METHODS, LoraSettings
 
+CPU_NUMERICS = {"MKL_CBWR": "AVX2,STRICT", "ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+"""The CPU code paths of every fine-tuning process (FINETUNE_VERSION 7).  MKL picks its kernels by
+the CPU and by the alignment of each buffer: on an AVX-512 machine one log-likelihood in 120
+moved by 1 ulp between a run in one process and the same run in two (tests/test_finetune.py).
+Its conditional numerical reproducibility (the AVX2 branch, strict: alignment-independent) and
+ATen's and oneDNN's AVX2 kernels give the same bits in any process and on any x86 CPU with AVX2,
+so that a run carried from one machine to the next (perf/ft_carry.py) is one run.  Read when the
+libraries first compute, so set before any tensor op of the process; speed as fast as the default
+on this project's CPU (docs/finetune.md)."""
+
+
+def pin_cpu_numerics() -> None:
+    """Set ``CPU_NUMERICS`` in this process's environment (before its first tensor op)."""
+    os.environ.update(CPU_NUMERICS)
+
+
 def set_threads(device: str, threads: int) -> None:
-    """torch's CPU threads: float reductions, hence the last bits of a score, depend on them."""
+    """torch's CPU threads and code paths: float reductions, hence the last bits of a score, depend on them."""
     if device == "cpu":
+        pin_cpu_numerics()
         import torch
 
         torch.set_num_threads(threads)

@@ -14,7 +14,7 @@ from typing import Mapping
 
 from ..io import sha256
 
-FINETUNE_VERSION = 6
+FINETUNE_VERSION = 7
 """Bumped whenever a change to the protocol (format, loss, recipe table) can move a score.
 History in docs/finetune.md ("Versions")."""
 METHODS = ("lora", "full")
