@@ -183,6 +183,18 @@ def test_snapshot_of_the_first_episodes_equals_a_run_of_that_many(reference, tin
         snapshot(partial, tmp_path / "w", 1)
 
 
+def test_cpu_numerics_are_pinned_only_where_the_cpu_lists_avx2(tmp_path):
+    """torch would run AVX2 kernels on a CPU without them (an illegal instruction): the pin needs the flag."""
+    from ood_icl.finetune.learner import has_avx2
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx avx512f\n")
+    assert not has_avx2(str(info))
+    info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma\n\nprocessor\t: 1\n")
+    assert has_avx2(str(info))
+    assert not has_avx2(str(tmp_path / "absent"))
+
+
 def _carry(*args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(PERF / "ft_carry.py"), *map(str, args)], env=ENV,
                           capture_output=True, text=True)

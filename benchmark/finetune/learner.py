@@ -39,12 +39,27 @@ Its conditional numerical reproducibility (the AVX2 branch, strict: alignment-in
 ATen's and oneDNN's AVX2 kernels give the same bits in any process and on any x86 CPU with AVX2,
 so that a run carried from one machine to the next (perf/ft_carry.py) is one run.  Read when the
 libraries first compute, so set before any tensor op of the process; speed as fast as the default
-on this project's CPU (docs/finetune.md)."""
+on this project's CPU (docs/finetune.md).  Only where the CPU is known to have AVX2 (Linux's
+/proc/cpuinfo): torch would run AVX2 kernels on a CPU without it, and dies of an illegal
+instruction; elsewhere the libraries choose, as before version 7."""
 
 
-def pin_cpu_numerics() -> None:
-    """Set ``CPU_NUMERICS`` in this process's environment (before its first tensor op)."""
+def has_avx2(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether this machine's CPU lists the avx2 flag (False where that cannot be read)."""
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
+            return any(line.startswith("flags") and "avx2" in line.split() for line in f)
+    except OSError:
+        return False
+
+
+def pin_cpu_numerics() -> bool:
+    """Set ``CPU_NUMERICS`` in this process's environment (before its first tensor op) where the
+    CPU has AVX2; return whether it did."""
+    if not has_avx2():
+        return False
     os.environ.update(CPU_NUMERICS)
+    return True
 
 
 def set_threads(device: str, threads: int) -> None:
