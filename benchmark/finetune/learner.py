@@ -36,8 +36,8 @@ CPU_NUMERICS = {"MKL_CBWR": "AVX2,STRICT", "ATEN_CPU_CAPABILITY": "avx2", "ONEDN
 the CPU and by the alignment of each buffer: on an AVX-512 machine one log-likelihood in 120
 moved by 1 ulp between a run in one process and the same run in two (tests/test_finetune.py).
 Its conditional numerical reproducibility (the AVX2 branch, strict: alignment-independent) and
-ATen's and oneDNN's AVX2 kernels give the same bits in any process and on any x86 CPU with AVX2,
-so that a run carried from one machine to the next (perf/ft_carry.py) is one run.  Read when the
+ATen's and oneDNN's AVX2 kernels give the same bits in any process, and the same code paths on
+every x86 CPU with AVX2 (equal bits there: MKL's documented guarantee, checked on one machine).  Read when the
 libraries first compute, so set before any tensor op of the process; speed as fast as the default
 on this project's CPU (docs/finetune.md).  Only where the CPU is known to have AVX2 (Linux's
 /proc/cpuinfo): torch would run AVX2 kernels on a CPU without it, and dies of an illegal
