@@ -5,10 +5,14 @@
 #    in bf16, and a killed run resumes byte-identical on the GPU.
 # 2. perf/finetune_step.py --device cuda: the step against a raw forward+backward, and the time
 #    per episode at the default budgets and at 1..256, for LoRA and full fine-tuning.
+# 3. perf/finetune_profile.py --device cuda: host (CPU) time against GPU time in a LoRA step.
+# PYTHON: the interpreter that has torch and ood_icl (default python3).
 set -euo pipefail
+PY=${PYTHON:-python3}
 MODEL=${1:-$(ood-icl model)}
-python -m pytest -q -p no:cacheprovider tests/test_finetune_cuda.py
+"$PY" -m pytest -q -p no:cacheprovider tests/test_finetune_cuda.py
 for method in lora full; do
-  python perf/finetune_step.py --device cuda --model "$MODEL" --method "$method" --budgets 1,4,16 --episodes 5
+  "$PY" perf/finetune_step.py --device cuda --model "$MODEL" --method "$method" --budgets 1,4,16 --episodes 5
 done
-python perf/finetune_step.py --device cuda --model "$MODEL" --method lora --budgets 1,4,16,64,256 --episodes 3
+"$PY" perf/finetune_step.py --device cuda --model "$MODEL" --method lora --budgets 1,4,16,64,256 --episodes 3
+"$PY" perf/finetune_profile.py --device cuda --model "$MODEL"
