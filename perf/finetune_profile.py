@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from finetune_step import _raw_step, _sync  # noqa: E402
 
 from ood_icl.finetune.config import FinetuneConfig, cell_episodes  # noqa: E402
-from ood_icl.finetune.learner import Learner  # noqa: E402
+from ood_icl.finetune.learner import Learner, pin_cpu_numerics  # noqa: E402
 from ood_icl.finetune.recipe import Recipe, unit_generator  # noqa: E402
 from ood_icl.finetune.train import Run, train  # noqa: E402
 from ood_icl.model import default_model_path  # noqa: E402
@@ -40,6 +40,7 @@ def main() -> None:
     ap.add_argument("--device", choices=("cpu", "cuda"), default="cuda")
     ap.add_argument("--model", default=None)
     args = ap.parse_args()
+    pin_cpu_numerics()  # the CPU code paths a fine-tuning run takes (before the first tensor op)
     model = args.model or str(default_model_path())
     learner = Learner(model, "lora", slots=len(BUDGETS), device=args.device)
     cfg = FinetuneConfig(model=model, cells=(("cipher", "ood"),), budgets=BUDGETS, method="lora")

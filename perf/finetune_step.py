@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 
 from ood_icl.finetune.config import FinetuneConfig, cell_episodes
-from ood_icl.finetune.learner import Learner
+from ood_icl.finetune.learner import Learner, pin_cpu_numerics
 from ood_icl.finetune.recipe import Recipe, unit_generator
 from ood_icl.finetune.run import finetune_tasks
 from ood_icl.finetune.train import Run, train
@@ -75,6 +75,7 @@ def main() -> None:
     ap.add_argument("--episodes", type=int, default=1, help="for the whole-run timing (0: skip it)")
     ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     args = ap.parse_args()
+    pin_cpu_numerics()  # the CPU code paths a fine-tuning run takes (before the first tensor op)
     torch.set_num_threads(args.threads)
     model = args.model or str(default_model_path())
     budgets = tuple(int(b) for b in args.budgets.split(","))

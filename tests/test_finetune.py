@@ -195,6 +195,31 @@ def test_cpu_numerics_are_pinned_only_where_the_cpu_lists_avx2(tmp_path):
     assert not has_avx2(str(tmp_path / "absent"))
 
 
+@pytest.mark.skipif(not __import__("ood_icl.finetune.learner", fromlist=["has_avx2"]).has_avx2(),
+                    reason="the pin applies only where the CPU lists avx2")
+@pytest.mark.parametrize("computes_first", [False, True])
+def test_a_pin_that_comes_too_late_is_reported(computes_first):
+    """The pin is read at the first tensor op: set_threads says when a process computed before it."""
+    code = ("import os, warnings, torch\n"
+            "for k in ('MKL_CBWR', 'ATEN_CPU_CAPABILITY', 'ONEDNN_MAX_CPU_ISA'): os.environ.pop(k, None)\n"
+            + ("torch.exp(torch.ones(64))\n" if computes_first else "")
+            + "from ood_icl.finetune.learner import set_threads\n"
+            "with warnings.catch_warnings(record=True) as w:\n"
+            "    warnings.simplefilter('always')\n"
+            "    set_threads('cpu', 1)\n"
+            "print(torch.backends.cpu.get_cpu_capability(), len([x for x in w if x.category is RuntimeWarning]))\n")
+    env = {k: v for k, v in ENV.items() if k not in ("MKL_CBWR", "ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA")}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    capability, warned = done.stdout.split()
+    natural = subprocess.run([sys.executable, "-c", "import torch; print(torch.backends.cpu.get_cpu_capability())"],
+                             env=env, capture_output=True, text=True).stdout.strip()
+    if computes_first and natural != "AVX2":  # e.g. AVX512: the late pin is seen, and said
+        assert (capability, warned) == (natural, "1")
+    else:  # pinned in time, or a CPU whose own choice is AVX2 (a late pin cannot be seen there)
+        assert (capability, warned) == ("AVX2", "0")
+
+
 def _carry(*args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(PERF / "ft_carry.py"), *map(str, args)], env=ENV,
                           capture_output=True, text=True)

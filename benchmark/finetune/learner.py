@@ -63,11 +63,25 @@ def pin_cpu_numerics() -> bool:
 
 
 def set_threads(device: str, threads: int) -> None:
-    """torch's CPU threads and code paths: float reductions, hence the last bits of a score, depend on them."""
+    """torch's CPU threads and code paths: float reductions, hence the last bits of a score, depend on them.
+
+    The pin is read when the libraries first compute: in a process that computed before this call
+    it does nothing, and that process's last bits may differ from a ``python -m ood_icl.finetune``
+    run's.  ATen reports the code path it took: where that is not AVX2 (a CPU with AVX-512) such a
+    process is told (a RuntimeWarning naming the fix) rather than left to differ silently.  On a
+    CPU whose own choice is AVX2 a late pin cannot be seen this way (MKL's strict mode may still
+    be missing there).
+    """
     if device == "cpu":
-        pin_cpu_numerics()
+        pinned = pin_cpu_numerics()
         import torch
 
+        if pinned and torch.backends.cpu.get_cpu_capability() != "AVX2":
+            warnings.warn(
+                f"this process computed before the fine-tuning's CPU code paths were pinned (ATen runs "
+                f"{torch.backends.cpu.get_cpu_capability()}, not AVX2): its scores may differ in the last bits "
+                f"from `python -m ood_icl.finetune`'s; call ood_icl.finetune.learner.pin_cpu_numerics() "
+                f"before the first tensor op, or run the command", RuntimeWarning, stacklevel=2)
         torch.set_num_threads(threads)
 
 
