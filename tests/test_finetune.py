@@ -16,7 +16,7 @@ from ood_icl.dataset import BuildSpec, episodes
 from lm_eval.utils import sanitize_model_name
 from ood_icl.finetune.cli import main
 from ood_icl.finetune.config import FinetuneConfig, cell_episodes, resolve_tasks
-from ood_icl.finetune.learner import Learner
+from ood_icl.finetune.learner import CPU_NUMERICS, Learner, has_avx2
 from ood_icl.finetune.recipe import RECIPES, Recipe, recipe_for, unit_generator
 from ood_icl.finetune.run import finetune_tasks, snapshot
 from ood_icl.finetune.state import final_files
@@ -185,8 +185,6 @@ def test_snapshot_of_the_first_episodes_equals_a_run_of_that_many(reference, tin
 
 def test_cpu_numerics_are_pinned_only_where_the_cpu_lists_avx2(tmp_path):
     """torch would run AVX2 kernels on a CPU without them (an illegal instruction): the pin needs the flag."""
-    from ood_icl.finetune.learner import has_avx2
-
     info = tmp_path / "cpuinfo"
     info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx avx512f\n")
     assert not has_avx2(str(info))
@@ -195,20 +193,18 @@ def test_cpu_numerics_are_pinned_only_where_the_cpu_lists_avx2(tmp_path):
     assert not has_avx2(str(tmp_path / "absent"))
 
 
-@pytest.mark.skipif(not __import__("ood_icl.finetune.learner", fromlist=["has_avx2"]).has_avx2(),
-                    reason="the pin applies only where the CPU lists avx2")
+@pytest.mark.skipif(not has_avx2(), reason="the pin applies only where the CPU lists avx2")
 @pytest.mark.parametrize("computes_first", [False, True])
 def test_a_pin_that_comes_too_late_is_reported(computes_first):
     """The pin is read at the first tensor op: set_threads says when a process computed before it."""
-    code = ("import os, warnings, torch\n"
-            "for k in ('MKL_CBWR', 'ATEN_CPU_CAPABILITY', 'ONEDNN_MAX_CPU_ISA'): os.environ.pop(k, None)\n"
+    code = ("import warnings, torch\n"
             + ("torch.exp(torch.ones(64))\n" if computes_first else "")
             + "from ood_icl.finetune.learner import set_threads\n"
             "with warnings.catch_warnings(record=True) as w:\n"
             "    warnings.simplefilter('always')\n"
             "    set_threads('cpu', 1)\n"
             "print(torch.backends.cpu.get_cpu_capability(), len([x for x in w if x.category is RuntimeWarning]))\n")
-    env = {k: v for k, v in ENV.items() if k not in ("MKL_CBWR", "ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA")}
+    env = {k: v for k, v in ENV.items() if k not in CPU_NUMERICS}  # the child starts unpinned
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     capability, warned = done.stdout.split()

@@ -76,10 +76,11 @@ def set_threads(device: str, threads: int) -> None:
         pinned = pin_cpu_numerics()
         import torch
 
-        if pinned and torch.backends.cpu.get_cpu_capability() != "AVX2":
+        capability = torch.backends.cpu.get_cpu_capability()
+        if pinned and capability != "AVX2":
             warnings.warn(
                 f"this process computed before the fine-tuning's CPU code paths were pinned (ATen runs "
-                f"{torch.backends.cpu.get_cpu_capability()}, not AVX2): its scores may differ in the last bits "
+                f"{capability}, not AVX2): its scores may differ in the last bits "
                 f"from `python -m ood_icl.finetune`'s; call ood_icl.finetune.learner.pin_cpu_numerics() "
                 f"before the first tensor op, or run the command", RuntimeWarning, stacklevel=2)
         torch.set_num_threads(threads)
