@@ -245,6 +245,18 @@ def test_table_reads_a_fifo_without_hanging(tmp_path):
         load_results(tmp_path)
 
 
+def test_left_out_tasks_are_reported_once_per_reason_each_named():
+    from ood_icl.leaderboard.submit import ignored_lines
+
+    size = "500 docs, the run's tasks have 100 (a record compares tasks of one size)"
+    lines = [f"ood_icl_cipher_id_k0: {size}", "ood_icl_cipher_id_ft256: budget 256 is not one the board shows",
+             f"ood_icl_cipher_ood_k0: {size}", f"ood_icl_list_fn_id_k0: {size}"]
+    assert ignored_lines(lines) == [
+        f"ood_icl_cipher_id_k0, ood_icl_cipher_ood_k0, ood_icl_list_fn_id_k0 (3 tasks): {size}",
+        "ood_icl_cipher_id_ft256: budget 256 is not one the board shows"]
+    assert ignored_lines([]) == []
+
+
 def test_submit_stores_nothing_the_board_would_refuse(tmp_path, capsys):
     from ood_icl.leaderboard.submit import store
 

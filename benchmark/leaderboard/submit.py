@@ -4,7 +4,7 @@ The record (``leaderboard/submissions/<safe-name>.json``) holds per-doc correctn
 what is needed to rebuild every number; the lm-eval folders themselves are not copied.  A submitted
 record is self-reported: its seed is in the open, even when ``--seed`` named it (only ``ood-icl
 rescore`` seals a seed).  Tasks a record cannot hold (the k0 floor's larger episode sets, the quick
-group's copies) are left out with a line each; the record is re-derived before it is written, so a
+group's copies) are left out with one line per reason, naming them all; the record is re-derived before it is written, so a
 submission that the board would refuse is refused here, and nothing half-written is left.
 """
 
@@ -74,12 +74,23 @@ def verify_pair(args: argparse.Namespace, seed: int | None):
     return icl, ft
 
 
+def ignored_lines(ignored: list[str]) -> list[str]:
+    """The ``"task: reason"`` lines of the tasks a record left out, one line per reason (in first-seen
+    order) naming all its tasks: the suite's run has 36 k0 tasks left out for one reason."""
+    groups: dict[str, list[str]] = {}
+    for line in ignored:
+        name, _, reason = line.partition(": ")
+        groups.setdefault(reason, []).append(name)
+    return [f"{', '.join(names)}{f' ({len(names)} tasks)' if len(names) > 1 else ''}: {reason}"
+            for reason, names in groups.items()]
+
+
 def store(prog: str, args: argparse.Namespace, make) -> int:
     """Build the record with ``make(ignored)``, re-derive it as the board will, write it, rebuild."""
     ignored: list[str] = []
     try:
         record: Record = make(ignored)
-        for line in ignored:
+        for line in ignored_lines(ignored):
             print(f"IGNORED {line}")
         rederive(record)
         folder = args.leaderboard or default_dir()
