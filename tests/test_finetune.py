@@ -18,7 +18,7 @@ from ood_icl.finetune.cli import main
 from ood_icl.finetune.config import FinetuneConfig, cell_episodes, resolve_tasks
 from ood_icl.finetune.learner import CPU_NUMERICS, Learner, has_avx2
 from ood_icl.finetune.recipe import RECIPES, Recipe, recipe_for, unit_generator
-from ood_icl.finetune.run import finetune_tasks, snapshot
+from ood_icl.finetune.run import finetune_tasks, share, snapshot
 from ood_icl.finetune.state import final_files
 from ood_icl.finetune.train import Run, score_episode, train
 from ood_icl.suite import parse_task
@@ -278,6 +278,28 @@ def test_two_process_accelerate_run_equals_one_process(reference, tiny_model, tm
     ranks = {json.loads(p.read_text())["process"][0] for p in tmp_path.rglob("e0000*.json")}
     assert ranks == {0, 1}  # the episodes were shared out
     assert final_files(tmp_path) == final_files(reference)
+
+
+def test_processes_share_what_is_left_evenly_and_every_task_turns_between_them():
+    """The default run's 36 tasks x 20 episodes, fresh and resumed as session 18 found it (dealt by
+    index, one process had 28 episodes left and the other 71): each process gets an equal count to
+    within one per episode, nothing twice or left out, and each task goes to every process in turn."""
+    cells = [(f"t{c}", "ood") for c in range(36)]
+    fresh = [(f, v, e) for e in range(20) for f, v in cells]
+    left = [g for g in fresh if g[2] >= 18 or (g[2] in (16, 17) and int(g[0][1:]) % 2)]  # odd tasks lagged
+    for todo in (fresh, left, fresh[5:], fresh[:7]):
+        for world in (1, 2, 3):
+            shares = [share(todo, r, world) for r in range(world)]
+            assert sorted(g for s in shares for g in s) == sorted(todo)
+            episodes_left = len({g[2] for g in todo})
+            assert max(map(len, shares)) - min(map(len, shares)) <= episodes_left
+    for world in (2, 3):
+        for f, v in cells:
+            ranks = [r for r in range(world) for g in share(fresh, r, world) if g[:2] == (f, v)]
+            assert sorted(set(ranks)) == list(range(world))
+            assert max(ranks.count(r) for r in range(world)) - min(ranks.count(r) for r in range(world)) <= 1
+    assert [len(share(left, r, 2)) for r in (0, 1)] == [54, 54]
+    assert [len(share(fresh, r, 2)) for r in (0, 1)] == [360, 360]
 
 
 @pytest.mark.parametrize("dtype", ["bfloat16", "float32"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 from lm_eval.utils import sanitize_model_name
@@ -25,13 +26,31 @@ from .state import STATE_DIR, RunState
 from .train import Run, query_pairs, score_episode, train
 
 
+BARRIER_TIMEOUT = timedelta(days=7)
+
+
+def share(todo: list[tuple[str, str, int]], rank: int, world: int) -> list[tuple[str, str, int]]:
+    """Process ``rank``'s share of ``todo`` (``(family, variant, episode)`` groups, episode-major).
+
+    What is left is dealt out, not the whole run, so a resumed run's processes get equal counts
+    (to within one per episode).  The dealing turns by one place each episode, so every task goes
+    to every process in turn: tasks cost unequally (session 18 found a run dealt ``index % world``
+    with 28 episodes left on one process and 71 on the other, its odd-numbered tasks being the
+    dearer).  Which process trains a unit does not change the unit.
+    """
+    return [g for j, g in enumerate(todo) if (j + g[2]) % world == rank]
+
+
 def _distributed(cpu: bool):
     """(rank, world size, barrier, device) from accelerate when launched with several processes
     (``WORLD_SIZE`` > 1: ``accelerate launch --multi_gpu`` or ``torchrun``; on CPU the group uses gloo)."""
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         from accelerate import PartialState
 
-        state = PartialState(cpu=cpu)
+        # A process that finished its share waits for the others at the last barrier, for as long as
+        # their share takes (or a paused process's pause): gloo's default 30 minutes would turn that
+        # wait into a crash before the results are written.
+        state = PartialState(cpu=cpu, timeout=BARRIER_TIMEOUT)
         return state.process_index, state.num_processes, state.wait_for_everyone, state.device
     return 0, 1, (lambda: None), None
 
@@ -51,10 +70,12 @@ def finetune_tasks(config: FinetuneConfig, output_path: Path, *, progress: bool 
         state.start(record)
     # Episode-major: a run stopped part-way holds the first episodes of every task, not whole tasks.
     groups = [(f, v, e) for e in range(config.episodes) for f, v in config.cells]
-    mine = [g for i, g in enumerate(groups) if i % world == rank]
-    todo = [g for g in mine if not all(state.done(ft_task_name(g[0], g[1], b), g[2]) for b in config.budgets)]
-    if todo:
-        _train_episodes(config, state, cells, todo, len(mine), dist_device, progress and rank == 0, (rank, world))
+    todo = [g for g in groups if not all(state.done(ft_task_name(g[0], g[1], b), g[2]) for b in config.budgets)]
+    barrier()  # every process has read what is done before any writes a unit: they deal out the same list
+    mine = share(todo, rank, world)
+    if mine:
+        n_mine = len(mine) + (len(groups) - len(todo)) // world  # the bar counts this process's part of the run
+        _train_episodes(config, state, cells, mine, n_mine, dist_device, progress and rank == 0, (rank, world))
     barrier()
     if rank > 0:
         return None
