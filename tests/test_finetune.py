@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import asdict
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from ood_icl.finetune.cli import main
 from ood_icl.finetune.config import FinetuneConfig, cell_episodes, resolve_tasks
 from ood_icl.finetune.learner import CPU_NUMERICS, Learner, has_avx2
 from ood_icl.finetune.recipe import RECIPES, Recipe, recipe_for, unit_generator
-from ood_icl.finetune.run import finetune_tasks, share, snapshot
+from ood_icl.finetune.run import BARRIER_TIMEOUT, finetune_tasks, share, snapshot
 from ood_icl.finetune.state import final_files
 from ood_icl.finetune.train import Run, score_episode, train
 from ood_icl.suite import parse_task
@@ -300,6 +301,38 @@ def test_processes_share_what_is_left_evenly_and_every_task_turns_between_them()
             assert max(ranks.count(r) for r in range(world)) - min(ranks.count(r) for r in range(world)) <= 1
     assert [len(share(left, r, 2)) for r in (0, 1)] == [54, 54]
     assert [len(share(fresh, r, 2)) for r in (0, 1)] == [360, 360]
+
+
+BARRIER_PROBE = """
+import sys, time
+from datetime import timedelta
+import torch, torch.distributed as dist
+import ood_icl.finetune.run as run
+if sys.argv[1] != "default":
+    run.BARRIER_TIMEOUT = timedelta(seconds=float(sys.argv[1]))
+rank, world, barrier, _ = run._distributed(True)
+if rank == 1:
+    time.sleep(float(sys.argv[2]))
+barrier()
+group = dist.distributed_c10d._get_default_group()
+print("timeout", rank, group._get_backend(torch.device("cpu")).options._timeout.total_seconds())
+"""
+
+
+def test_a_process_that_finished_its_share_waits_at_the_barrier_past_gloos_thirty_minutes(tmp_path):
+    """The process group a multi-process run makes waits BARRIER_TIMEOUT (days) at a barrier, not
+    gloo's default 30 minutes; and that timeout is what governs a barrier: at 4 s, a peer 10 s late
+    crashes the waiting process (the crash a finished process met before, at 30 minutes)."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(BARRIER_PROBE)
+    torchrun = [str(Path(sys.executable).with_name("torchrun")), "--standalone", "--nproc_per_node", "2", str(probe)]
+    done = subprocess.run([*torchrun, "default", "0"], env=ENV, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    waits = sorted(line.split()[1:] for line in done.stdout.splitlines() if line.startswith("timeout"))
+    assert waits == [["0", "604800.0"], ["1", "604800.0"]]  # timedelta(days=7)
+    assert BARRIER_TIMEOUT >= timedelta(days=1)
+    short = subprocess.run([*torchrun, "4", "10"], env=ENV, capture_output=True, text=True, timeout=300)
+    assert short.returncode != 0 and "Timed out" in short.stderr, short.stderr[-3000:]
 
 
 @pytest.mark.parametrize("dtype", ["bfloat16", "float32"])
