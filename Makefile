@@ -3,7 +3,7 @@
 #               SmolLM2-135M-Instruct with lm_eval's CLI and the prefix-sharing backend, print the table,
 #               fine-tune on a subset of the same episodes, submit both to a copy of the leaderboard
 #   make test   install, run the tests (offline, tiny random model)
-# and the full suite with its fine-tuning baseline: see the README (DEMO_FT_TASKS=ood_icl DEMO_FT_EPISODES=20 DEMO_FT_BUDGETS=1,4,16 DEMO_SUBMIT_ARGS=)
+# and the full suite with its fine-tuning baseline: see the README (DEMO_FT_TASKS=ood_icl DEMO_FT_EPISODES=20 DEMO_FT_BUDGETS=1,4,16,64 DEMO_SUBMIT_ARGS=)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin

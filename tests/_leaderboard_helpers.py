@@ -90,6 +90,7 @@ def synthetic_record(name: str, *, seed: int = PRIVATE_SEED, episodes: int = 4, 
     from ood_icl.generators import SUITE_VERSION, VARIANTS
     from ood_icl.leaderboard.derive import reference_records
     from ood_icl.leaderboard.record import SCHEMA, Record, seed_commitment, slug
+    from ood_icl.finetune.recipe import FINETUNE_VERSION
     from ood_icl.suite import TASK_VERSION
 
     icl_p = icl_p or {0: 0.3, 1: 0.5, 4: 0.7, 16: 0.9}
@@ -112,7 +113,9 @@ def synthetic_record(name: str, *, seed: int = PRIVATE_SEED, episodes: int = 4, 
             "seed_sha256": seed_commitment(seed), "private_seed": False, "provenance": "self-reported",
             "seed_salt": None,
             "sizes": {"difficulty": 2, "episodes": episodes, "queries": queries},
-            "model": {"model_name": name, "num_parameters": 1000}, "finetune": None,
+            "model": {"model_name": name, "num_parameters": 1000},
+            "finetune": {"model": {"model_name": name}, "method": {"method": "lora", "finetune_version": FINETUNE_VERSION}}
+            if ft_p else None,
             "chance": chance_rec.chance, "ideal": _ideal_of(ideal_rec.ideal, series), "series": series},
             f"{slug(name)}.json")
 

@@ -84,7 +84,7 @@ def test_honest_board_checks_clean_and_rebuild_is_a_pure_function(lb):
                                                                     method="decoupled", k=16)),
      "cipher/ood decoupled k=16: no such task"),
     ("older task version", lambda d: d.update(task_version=2.0), "task version 2.0"),
-    ("huge sizes", lambda d: d["sizes"].update(episodes=10 ** 6), "sizes (episodes x queries <= 10000)"),
+    ("huge sizes", lambda d: d["sizes"].update(episodes=10 ** 6), "sizes (episodes <= 100, episodes x queries <= 10000)"),
     ("bits of another length", lambda d: d["series"][0].update(correct=d["series"][0]["correct"] + "1"),
      "one 0/1 per doc: 8"),
     ("seed edited", lambda d: d.update(seed=d["seed"] + 1), "seed_sha256 (not the seed's)"),
@@ -125,6 +125,33 @@ def test_a_record_claiming_a_million_episodes_is_refused_before_allocation(tmp_p
         Record.from_json(data, "big.json")
     assert tracemalloc.get_traced_memory()[1] < 5_000_000
     tracemalloc.stop()
+
+
+def test_a_small_record_cannot_ask_the_ideal_learner_for_hours(monkeypatch):
+    """The helper's 800-byte record: one budget-256 series of many one-query episodes (list_fn at 256
+    costs about 3 s an episode, so 10,000 were hours of every rebuild); refused as data, before any
+    computation. The bounds: the k0 floor's 100 episodes, and episodes x cells what a record at the
+    suite's 20 episodes needs at every cell and k (7,200)."""
+    data = synthetic_record("slow", families=["list_fn"], episodes=2, queries=1, icl_p={1: 0.5}).to_json()
+    one = dict(data["series"][0], variant="ood", k=256, method="ft", task="ood_icl_list_fn_ood_ft256")
+    data.update(ideal={}, finetune={"model": {}, "method": {}})
+    assert record_module.MAX_IDEAL_EPISODES == 12 * 3 * 10 * 20 and record_module.MAX_EPISODES == 100
+
+    def parse(episodes: int, series: list) -> Record:
+        data["sizes"]["episodes"] = episodes
+        data["series"] = [dict(s, correct="0" * episodes) for s in series]
+        return Record.from_json(data, "slow.json")
+
+    assert parse(100, [one]).sizes["episodes"] == 100
+    with pytest.raises(RecordError, match="episodes <= 100"):
+        parse(101, [one])
+    cells = [dict(one, family=f, variant=v, k=k, task=f"t{f}{v}{k}") for f in ("cipher", "label_map", "list_fn")
+             for v in ("id", "renamed", "ood") for k in record_module.FT_BUDGETS]
+    data["chance"] = {"cipher": 1 / 3, "label_map": 1 / 2, "list_fn": 1 / 3}
+    assert len(parse(20, cells).series) == 90  # 1,800 episode-cells
+    assert len(parse(100, cells[:72]).series) == 72  # 7,200
+    with pytest.raises(RecordError, match="ideal learner is recomputed"):
+        parse(100, cells[:73])  # 7,300
 
 
 def test_extra_tasks_in_a_run_are_ignored_with_a_reason():
@@ -283,3 +310,15 @@ def test_references_spanning_fine_tuning_budgets_rederive(tmp_path):
         write_record(folder / "submissions", r)
     build(folder)
     assert check(folder) == []
+
+
+def test_a_fine_tuning_half_of_another_protocol_version_says_so():
+    from ood_icl.finetune.recipe import FINETUNE_VERSION
+    from ood_icl.leaderboard.columns import Entry
+    from ood_icl.leaderboard.stats import compute
+    data = synthetic_record("older", families=FAMS, ft_p={1: 0.4, 4: 0.5, 16: 0.6, 64: 0.7}).to_json()
+    assert not any("fine-tuning version" in n for n in notes(Entry(Record.from_json(data, "older.json"), compute(
+        Record.from_json(data, "older.json"), boots=50))))
+    data["finetune"]["method"]["finetune_version"] = FINETUNE_VERSION - 1
+    rec = Record.from_json(data, "older.json")
+    assert f"fine-tuning version {FINETUNE_VERSION - 1} (current {FINETUNE_VERSION})" in notes(Entry(rec, compute(rec, boots=50)))

@@ -170,3 +170,42 @@ def test_the_board_shows_ood_and_the_detail_every_variant(tmp_path: Path, monkey
     ood_plot = cipher[cipher.index("cipher · ood"):].split("</div></div>")[0]
     for label in ("exchange in-context", "exchange fine-tuned", "Ideal learner", "Chance"):
         assert f"</i>{label}</span>" in ood_plot, label
+
+
+def _cut(rec: Record, name: str, budgets: tuple) -> Record:
+    """The record's fine-tuning half cut to ``budgets`` (the same bits: what a submitter could keep)."""
+    base = rec.to_json()
+    series = [s for s in base["series"] if s["method"] == "icl" or s["k"] in budgets]
+    base.update(name=name, slug=name, series=series, ideal=_ideal_of(base["ideal"], series))
+    return Record.from_json(base, f"{name}.json")
+
+
+def test_a_half_cut_to_the_budgets_that_favour_it_shows_what_it_lacks_not_figures(tmp_path: Path, monkeypatch):
+    """ICL - FT moves with the budgets a submitter keeps, on the same bits: no cut half shows figures,
+    in the main table or the per-variant one, and a partial run (no gain) stays out of the per-variant table."""
+    monkeypatch.setattr(record_module, "FAMILIES", {f: None for f in FAMS})
+    whole = _record()
+    only1 = _cut(whole, "only-1", (1,))
+    assert compute(only1, boots=BOOTS).icl_ft["ood"].value != compute(whole, boots=BOOTS).icl_ft["ood"].value
+    partial = _cut(whole, "partial", (1, 4, 16, 64))
+    partial = Record.from_json(dict(partial.to_json(), series=[s for s in partial.to_json()["series"]
+                                                               if not (s["method"] == "icl" and s["k"] == 4)]),
+                               "partial.json")
+    for rec in (whole, _cut(whole, "no-64", (1, 4, 16)), only1, partial):
+        write_record(tmp_path / "submissions", rec)
+    lines = render(tmp_path)["README.md"].splitlines()
+    header = next(line for line in lines if line.startswith("| Entry | Params"))
+    titles = [t.strip() for t in header.strip("|").split("|")]
+    ft_titles = titles[titles.index("ICL − FT (ood)"):][:3]
+
+    def row(name: str) -> tuple[dict, str]:
+        line = next(line for line in lines if line.startswith(f"| {name}"))
+        return dict(zip(titles, (c.strip() for c in line.strip("|").split("|")))), line
+
+    assert all(row("exchange")[0][t] != "—" for t in ft_titles)
+    for name, lacking in (("no-64", "64"), ("only-1", "4, 16, 64")):
+        cells, line = row(name)
+        assert [cells[t] for t in ft_titles] == ["—"] * 3
+        assert f"fine-tuning figures not shown, it lacks id&#58; fine-tuning budgets {lacking}" in line
+        assert f"| {name} | ood | {'1, 4, 16' if name == 'no-64' else '1'} (lacks {lacking}) | — | — | — |" in lines
+    assert not any(line.startswith("| partial | ") and " | ood | " in line for line in lines)

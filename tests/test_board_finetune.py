@@ -104,3 +104,19 @@ def test_another_models_run_as_the_fine_tuning_half_is_refused():
     same = verified({"ood_icl_cipher_ood_ft4": 8}, kind="ft", model={"model_name": "tiny"})
     check_same_model(icl, same)
     assert same.ok
+
+
+@pytest.mark.parametrize("edit, code", [
+    (lambda d: d["configs"]["ood_icl_cipher_ood_ft16"]["metadata"]["finetune"].update(train_seed=1), "mixed-metadata"),
+    (lambda d: d["configs"]["ood_icl_cipher_ood_ft4"]["metadata"].update(pretrained="other/model"), "mixed-metadata"),
+    (lambda d: d["configs"]["ood_icl_cipher_ood_ft4"]["metadata"].update(dtype="bfloat16"), "mixed-metadata"),
+    (lambda d: d["config"]["lora"].update(r=1), "recipe-mismatch"),
+    (lambda d: d["config"].update(finetune_version=6), "recipe-mismatch"),
+])
+def test_a_task_from_another_run_or_another_protocol_is_refused(ft, edit, code):
+    """Tasks cherry-picked from runs with other train seeds (the best of several), another model or dtype,
+    or a run config of other LoRA settings or protocol version: each names what differs."""
+    path, data = _results(ft)
+    edit(data)
+    path.write_text(json.dumps(data))
+    assert code in _codes(ft)

@@ -92,5 +92,6 @@ def test_the_rebuild_survives_a_folder_of_fuzzed_records(tmp_path):
         _set(mutated, path, value)
         mutated["slug"] = f"fuzz-{i}"
         (folder / "submissions" / f"fuzz-{i}.json").write_text(json.dumps(mutated))
-    pages = render(folder)  # the last mutation is a valid record (an ft budget-0 series): shown, the rest refused
-    assert "kept" in pages["README.md"] and pages["README.md"].count("fuzz-") == 5
+    pages = render(folder)  # every mutation refused, the last too (an ft series in a record without a fine-tuning run)
+    refused = pages["README.md"].split("Records not shown")[1]
+    assert "kept" in pages["README.md"] and refused.count("fuzz-") == 6 and "bad finetune" in refused

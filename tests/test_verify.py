@@ -83,8 +83,8 @@ def test_finetune_folder_verifies_against_k0_docs(ft_folder, run):
     assert v.ok, [str(p) for p in v.problems]
     assert {t.k for t in v.tasks.values()} == {0, 1, 4} and v.method["method"] == "lora"
     assert _codes(_verify(ft)) == {"wrong-kind"}  # one clear problem, not one per task
-    codes = _codes(_verify(run, kind="ft"))  # an in-context run has no training logs either
-    assert "wrong-kind" in codes and codes <= {"wrong-kind", "missing-train-log"}
+    codes = _codes(_verify(run, kind="ft"))  # an in-context run has no training logs or protocol either
+    assert "wrong-kind" in codes and codes <= {"wrong-kind", "missing-train-log", "recipe-mismatch"}
 
 
 @pytest.fixture(scope="module")

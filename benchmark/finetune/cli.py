@@ -21,7 +21,7 @@ from ..model import default_model_path
 from ..suite import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_QUERIES, PUBLISHED_SEED
 from .config import FinetuneConfig, load_recipes, parse_budgets, resolve_tasks
 from .learner import default_dtype, set_threads
-from .recipe import DEV_SEED, METHODS
+from .recipe import DEFAULT_BUDGETS, DEV_SEED, METHODS
 from .run import finetune_tasks
 from .state import ConfigMismatch
 from .sweep import SWEEP_EPISODES, select_hparams
@@ -36,7 +36,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gguf-file", default=None, help="a GGUF file inside --model")
     parser.add_argument("--tasks", default="ood_icl",
                         help="comma-separated: ood_icl, ood_icl_<family>, ood_icl_ood|renamed|id, <family>_<variant>, leaf names")
-    parser.add_argument("--budgets", default="1,4,16", help="comma-separated numbers of demos to train on (0: no training, the _k0 task through this scorer)")
+    parser.add_argument("--budgets", default=",".join(map(str, DEFAULT_BUDGETS)),
+                        help="comma-separated numbers of demos to train on (default: the protocol's, which the board needs; "
+                             "0: no training, the _k0 task through this scorer)")
     parser.add_argument("--output-path", type=Path, default=None, help="results folder (resumes a run there)")
     parser.add_argument("--episodes", type=pos_int, default=None,
                         help=f"first N episodes per task (default {DEFAULT_EPISODES}; with --select-hparams 1)")

@@ -18,6 +18,9 @@ FINETUNE_VERSION = 7
 """Bumped whenever a change to the protocol (format, loss, recipe table) can move a score.
 History in docs/finetune.md ("Versions")."""
 METHODS = ("lora", "full")
+DEFAULT_BUDGETS = (1, 4, 16, 64)
+"""The protocol's budgets: the default run's, and what the board needs of a fine-tuning half before
+it shows its figures (a run cut to the budgets that favour it would move them)."""
 DEV_SEED = 1
 """The development seed of the hyperparameter sweep: never the published seed."""
 

@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..finetune.recipe import DEFAULT_BUDGETS, FINETUNE_VERSION
 from ..io import is_number
 from ..suite import OFFICIAL_SIZES, PUBLISHED_SEED, TASK_VERSION
 from .rederive import lacks
@@ -58,6 +59,30 @@ def _num(e: Estimate) -> float:
     return e.value if e.ok else math.nan
 
 
+def ft_missing(budgets: tuple) -> tuple:
+    """The protocol's budgets (``finetune.recipe.DEFAULT_BUDGETS``) a variant's fine-tuning lacks: a
+    half cut to the budgets that favour it would move ICL - FT and the exchange rates, so figures
+    are shown only over all of them (extra budgets may add points to the curve)."""
+    return tuple(b for b in DEFAULT_BUDGETS if b not in budgets)
+
+
+def ft_lacks(stats: Stats) -> list[str]:
+    """What keeps a record's fine-tuning figures off the board, per variant that has fine-tuning."""
+    out = []
+    for v in sorted({v for _, v in stats.family_budgets}):
+        if v not in stats.budgets:
+            out.append(f"{v}: fine-tuning not on every family at the same budgets")
+        elif ft_missing(stats.budgets[v]):
+            out.append(f"{v}: fine-tuning budgets {', '.join(map(str, ft_missing(stats.budgets[v])))}")
+    return out
+
+
+def _ood_ft(e: Entry, est: Estimate) -> Estimate:
+    """An ood fine-tuning figure of the main table, or NA when the half lacks the protocol's budgets."""
+    budgets = e.stats.budgets.get("ood", ())
+    return est if budgets and not ft_missing(budgets) else NA
+
+
 def seed_label(record: Record) -> str:
     """Provenance: ``self-reported`` (a consistent run on a seed the submitter knew) unless a maintainer
     rescored it on a seed sealed by a commitment; only such a seed is ever called sealed or private."""
@@ -85,6 +110,12 @@ def notes(entry: Entry) -> list[str]:
     missing = lacks(r)
     if missing:
         out.append("partial, lacks " + "; ".join(missing))
+    ft = ft_lacks(entry.stats)
+    if ft:
+        out.append("fine-tuning figures not shown, it lacks " + "; ".join(ft))
+    version = (r.finetune or {}).get("method", {}).get("finetune_version")
+    if r.finetune and version != FINETUNE_VERSION:
+        out.append(f"fine-tuning version {version} (current {FINETUNE_VERSION})")
     return out
 
 
@@ -120,11 +151,11 @@ COLUMNS = (
     Column("outputs_ood", "Outputs alone (ood)", "acc(k16 control) - chance: what the outputs alone give",
            lambda e: (_num(e.stats.outputs_alone.get("ood", NA)), fmt(e.stats.outputs_alone.get("ood", NA), signed=True))),
     Column("icl_ft", "ICL − FT (ood)", "in-context minus fine-tuning accuracy at the same k (ood, mean over k)",
-           lambda e: (_num(e.stats.icl_minus_ft), fmt(e.stats.icl_minus_ft, signed=True))),
+           lambda e: (_num(_ood_ft(e, e.stats.icl_minus_ft)), fmt(_ood_ft(e, e.stats.icl_minus_ft), signed=True))),
     *(Column(f"equiv_{k}", f"FT ≡ ICL@{k} (ood)", f"fine-tuning examples whose accuracy equals in-context accuracy "
              f"at k = {k} (ood; log-interpolated between budgets, <first / >last outside them)",
-             lambda e, k=k: (_num(e.stats.exchange.get(("ood", k), NA)),
-                             fmt_budget(e.stats.exchange.get(("ood", k), NA), e.stats.budgets.get("ood", ()))))
+             lambda e, k=k: (_num(_ood_ft(e, e.stats.exchange.get(("ood", k), NA))),
+                             fmt_budget(_ood_ft(e, e.stats.exchange.get(("ood", k), NA)), e.stats.budgets.get("ood", ()))))
       for k in EXCHANGE_SHOTS),
     Column("gen", "Gen EM", "exact match of the generation tasks", lambda e: (_num(e.stats.gen), fmt(e.stats.gen))),
     Column("chat", "Chat EM", "exact match of the chat tasks (ood_icl_chat: an instruction line, the model's chat "
@@ -147,6 +178,9 @@ def ft_cells(stats: Stats, variant: str, family: str | None = None) -> list[str]
     else:
         budgets, diff = stats.family_budgets.get((family, variant), ()), stats.family_icl_ft.get((family, variant), NA)
         rates = [stats.family_exchange.get((family, variant, k), NA) for k in EXCHANGE_SHOTS]
+    missing = ft_missing(budgets)
+    if budgets and missing:  # figures over a cut set of budgets are not comparable: say what is lacking
+        return [f"{', '.join(map(str, budgets))} (lacks {', '.join(map(str, missing))})", "—", *("—" for _ in rates)]
     return [", ".join(map(str, budgets)) or "—", fmt(diff, signed=True), *(fmt_budget(r, budgets) for r in rates)]
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jinja2
 
+from ..finetune.recipe import DEFAULT_BUDGETS
 from ..generators import VARIANTS
 from .columns import COLUMNS, FT_TITLES, Entry, fmt, ft_cells, has_ft, notes, seed_label
 from .rederive import lacks
@@ -128,7 +129,8 @@ def _gain_table(entries: list[Entry], families: list[str]) -> dict:
 
 def _ft_table(entries: list[Entry], family: str | None = None) -> dict:
     """Fine-tuning against in-context learning per variant (FT_TITLES), for the family mean or one family."""
-    rows = [{"name": e.record.name, "variant": v, "cells": ft_cells(e.stats, v, family)}
+    rows = [{"name": e.record.name + (" (partial)" if lacks(e.record) else ""), "variant": v,
+             "cells": ft_cells(e.stats, v, family)}
             for e in entries if has_ft(e.stats) and (family is None or any(
                 (family, v) in e.stats.family_budgets for v in _VARIANTS)) for v in _VARIANTS]
     return {"titles": FT_TITLES, "rows": rows}
@@ -186,5 +188,6 @@ def render_html(entries: list[Entry], refused: list[str], partial: list[Entry] =
         for variant in _VARIANTS]
     return environment().get_template("index.html").render(
         g=_GEOMETRY, board_table=_board(ranked), partial=_partial(partial), overview=overview,
-        ft_summary=_ft_table(entries), exchange_shots=EXCHANGE_SHOTS,
+        ft_summary=_ft_table(ranked), exchange_shots=EXCHANGE_SHOTS,
+        ft_budgets=", ".join(map(str, DEFAULT_BUDGETS)),
         gain_table=_gain_table(entries, families), families=families, sections=[_family_section(entries, f) for f in families], refused=refused)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from ..finetune.recipe import DEFAULT_BUDGETS
 from ..generators import VARIANTS
 from ..suite import PUBLISHED_SEED
 from .columns import COLUMNS, FT_TITLES, Entry, ft_cells, has_ft, notes, seed_label
@@ -45,7 +46,8 @@ def _partial_row(e: Entry) -> list[str]:
 
 
 def _ft_rows(entries: list[Entry]) -> list[list[str]]:
-    """Per variant, the fine-tuning figures of every entry that has a fine-tuning half."""
+    """Per variant, the fine-tuning figures of every ranked entry that has a fine-tuning half (a partial
+    run's figures are not comparable: it stays in its own table)."""
     return [[md(e.record.name), v, *ft_cells(e.stats, v)] for e in entries if has_ft(e.stats) for v in VARIANTS]
 
 
@@ -53,5 +55,5 @@ def render_readme(entries: list[Entry], refused: list[str], partial: list[Entry]
     return environment().get_template("README.md").render(
         columns=[c.title for c in COLUMNS], aligns=["---:" if c.numeric else "---" for c in COLUMNS],
         rows=[_row(e) for e in entries], refused=[md(r) for r in refused], published_seed=PUBLISHED_SEED,
-        partial=[_partial_row(e) for e in partial], ft_titles=FT_TITLES, ft_rows=_ft_rows(list(entries) + list(partial)),
-        exchange_shots=EXCHANGE_SHOTS)
+        partial=[_partial_row(e) for e in partial], ft_titles=FT_TITLES, ft_rows=_ft_rows(list(entries)),
+        exchange_shots=EXCHANGE_SHOTS, ft_budgets=", ".join(map(str, DEFAULT_BUDGETS)))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..generators import DIFFICULTIES, FAMILIES, VARIANTS
 from ..io import DataError, is_int, is_number, read_json, sha256, write_atomic
-from ..suite import SERIES
+from ..suite import DEFAULT_EPISODES, EPISODES, SERIES
 from .names import problem as name_problem
 from .names import reserved
 
@@ -33,6 +33,13 @@ MAX_K = 256
 FT_BUDGETS = (0, 1, 2, 4, 8, 16, 32, 64, 128, 256)
 """The fine-tuning budgets a record may hold (powers of two to ``MAX_K``): each costs an ideal-learner
 computation at every rebuild, so the set is fixed."""
+MAX_EPISODES = max(EPISODES.values())
+MAX_IDEAL_EPISODES = len(FAMILIES) * len(VARIANTS) * len(FT_BUDGETS) * DEFAULT_EPISODES
+"""Episodes x (family, variant, k) cells a record may ask of the ideal learner, which every rebuild
+recomputes (up to 3 s an episode: list_fn at budget 256): every cell at every k at the suite's 20
+episodes (7,200), and no more episodes than the suite's largest task (the k0 floor's 100), so one
+costly cell cannot take the whole allowance.  Without them an 800-byte record of 10,000 one-query
+episodes at budget 256 held a rebuild for hours, refused or not."""
 PROVENANCE = ("self-reported", "rescored", "reference")
 SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _WORD_RE = re.compile(r"^[a-z0-9_]{1,40}$")
@@ -182,7 +189,8 @@ def _check(r, file_name: str) -> None:
     sizes = r.get("sizes")
     _need(isinstance(sizes, dict) and set(sizes) == {"difficulty", "episodes", "queries"}
           and all(_int(sizes[k], 1) for k in sizes) and sizes["difficulty"] in DIFFICULTIES
-          and sizes["episodes"] * sizes["queries"] <= MAX_DOCS, f"sizes (episodes x queries <= {MAX_DOCS})")
+          and sizes["episodes"] * sizes["queries"] <= MAX_DOCS and sizes["episodes"] <= MAX_EPISODES,
+          f"sizes (episodes <= {MAX_EPISODES}, episodes x queries <= {MAX_DOCS})")
     why = name_problem(r.get("name"))
     _need(why is None, f"name ({why})")
     _need(isinstance(r.get("slug"), str) and SLUG_RE.match(r["slug"]) and file_name == r["slug"] + ".json",
@@ -212,6 +220,13 @@ def _check(r, file_name: str) -> None:
         _need(key not in seen, f"series {key} twice")
         seen.add(key)
     _need(set(ch) == {s["family"] for s in series}, "chance (one per family of the series)")
+    cells = {(s["family"], s["variant"], s["k"]) for s in series} | {
+        (f, v, int(k)) for f, by_v in r["ideal"].items() for v, by_k in by_v.items() for k in by_k}
+    _need(sizes["episodes"] * len(cells) <= MAX_IDEAL_EPISODES,
+          f"sizes (episodes x family-variant-k cells <= {MAX_IDEAL_EPISODES}: the ideal learner is recomputed for each)")
+    has_ft = any(s["method"] == "ft" for s in series)
+    _need(r["kind"] == "reference" or (ft is not None) == has_ft,
+          "finetune (the fine-tuning run's identity, present iff the record holds fine-tuning series)")
 
 
 def _check_seed(r: dict) -> None:

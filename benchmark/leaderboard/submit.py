@@ -64,11 +64,13 @@ def verify_pair(args: argparse.Namespace, seed: int | None):
     report(icl)
     ft = None
     if args.finetune is not None:
-        ft = verify_run(args.finetune, seed=seed if seed is not None else icl.seed, kind="ft",
+        ft = verify_run(args.finetune, seed=seed, kind="ft",  # checked against its own seed, then the pair's below
                         allow_small=args.allow_small, allow_partial=args.allow_partial)
         if ft.ok and icl.ok:
             if (ft.seed, ft.sizes) != (icl.seed, icl.sizes):
-                ft.add("mixed-metadata", str(args.finetune), "the fine-tuning run used another seed or other sizes")
+                ft.add("mixed-metadata", str(args.finetune),
+                       f"the fine-tuning run used seed {ft.seed}, sizes {ft.sizes}; the in-context run seed {icl.seed}, "
+                       f"sizes {icl.sizes}")
             check_same_model(icl, ft)
         report(ft)
     return icl, ft

@@ -5,14 +5,17 @@ Per ``..._ft<k>`` task: ``dataset_kwargs`` is exactly the ``_k0`` docs with budg
 ``metadata.finetune`` names budget k, the protocol's version and the protocol's recipe for k (none for
 k = 0); the run's ``config`` lists k among its budgets with the same recipe; and the results hold a
 training log for it (losses before and after training, per episode), none for k = 0.  Swapped
-budgets, a deleted log or untrained (k0) results relabelled as fine-tuned fail here.
+budgets, a deleted log or untrained (k0) results relabelled as fine-tuned fail here.  Every task is
+the run's own: its model, dtype and train seed are the run config's, and the config is this protocol's
+(version, LoRA settings), so tasks picked from runs with other seeds or settings fail too.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from ..finetune.recipe import FINETUNE_VERSION, METHODS, recipe_for
+
+from ..finetune.recipe import FINETUNE_VERSION, LORA, METHODS, recipe_for
 from ..io import is_int, is_number, shown
 from .result import Leaf, Verified
 
@@ -23,6 +26,7 @@ def check_training(out: Verified, where: str, results: dict, sections: dict, lea
     if not isinstance(logs, dict):
         out.add("missing-train-log", where, "the results hold no training logs ('train')")
         logs = {}
+    _check_protocol(out, where, run_config)
     for name, leaf in sorted(leaves.items()):
         k, t = leaf.task.k, leaf.task
         config = sections["configs"].get(name)
@@ -45,7 +49,26 @@ def check_training(out: Verified, where: str, results: dict, sections: dict, lea
                                              f"{shown(ft.get('version'), 10)}) is not the protocol's for budget {k}: "
                                              f"{recipe} (version {FINETUNE_VERSION})")
         _check_run_config(out, name, run_config, ft["method"], k, recipe)
+        _check_identity(out, name, meta, ft, run_config)
         _check_log(out, name, logs.get(name, "missing"), k, meta.get("episodes"))
+
+
+def _check_protocol(out: Verified, where: str, config: dict) -> None:
+    lora = asdict(LORA) if config.get("method") == "lora" else None
+    if config.get("finetune_version") != FINETUNE_VERSION or config.get("lora") != lora:
+        out.add("recipe-mismatch", where, f"the run's config is fine-tuning version "
+                                          f"{shown(config.get('finetune_version'), 10)}, LoRA "
+                                          f"{shown(config.get('lora'), 80)}: this protocol is version "
+                                          f"{FINETUNE_VERSION}, LoRA {lora}")
+
+
+def _check_identity(out: Verified, name: str, meta: dict, ft: dict, config: dict) -> None:
+    seeds = config.get("seeds") if isinstance(config.get("seeds"), dict) else {}
+    have = (meta.get("pretrained"), meta.get("dtype"), ft.get("train_seed"))
+    want = (config.get("model"), config.get("dtype"), seeds.get("train"))
+    if have != want or not is_int(want[2]):
+        out.add("mixed-metadata", name, f"model, dtype, train seed {shown(have, 120)}: the run's config says "
+                                        f"{shown(want, 120)} (a task from another run)")
 
 
 def _check_run_config(out: Verified, name: str, config: dict, method: str, k: int, recipe) -> None:
