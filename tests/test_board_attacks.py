@@ -117,6 +117,19 @@ def test_all_bits_set_to_one_is_flagged_above_the_ideal(lb):
     assert any("gain above the ideal learner" in n for n in notes(entry))
 
 
+def test_a_floor_above_chance_is_shown_and_flagged(lb):
+    """k = 0 has no demonstrations: the honest entry's floor interval holds zero and carries no flag;
+    every k0 doc set to correct puts it above chance, and the entry says so."""
+    ranked, _, _ = entries(lb)
+    (honest,) = [e for e in ranked if e.record.slug == "honest-model"]
+    assert honest.stats.floor.ok and not any("no demonstrations" in n for n in notes(honest))
+    _edit(lb, "honest-model", lambda d: [s.update(correct="1" * len(s["correct"])) for s in d["series"] if s["k"] == 0])
+    ranked, _, _ = entries(lb)
+    (entry,) = [e for e in ranked if e.record.slug == "honest-model"]
+    assert entry.stats.floor.lo > 0 and any("above chance with no demonstrations" in n for n in notes(entry))
+    assert not any("gain above" in n for n in notes(entry))  # the gains (k = 1, 4, 16) did not move
+
+
 def test_a_record_claiming_a_million_episodes_is_refused_before_allocation(tmp_path):
     data = synthetic_record("big", families=FAMS).to_json()
     data["sizes"]["episodes"] = 10 ** 6
@@ -158,9 +171,16 @@ def test_extra_tasks_in_a_run_are_ignored_with_a_reason():
     suite = {f"ood_icl_{f}_{v}_k{k}": 8 for f in FAMS for v in ("id", "renamed", "ood") for k in (1, 4, 16)}
     extra = {"ood_icl_cipher_ood_k0": 200, "ood_icl_quick_cipher_ood_k0": 6, "ood_icl_quick_cipher_ood_k4": 8}
     ignored: list[str] = []
-    record = build_record("with extras", verified({**suite, **extra}), ignored=ignored)
-    assert {s["task"] for s in record.series} == set(suite)
-    assert any("ood_icl_cipher_ood_k0: 200 docs" in line for line in ignored)
+    run = verified({**suite, **extra})
+    record = build_record("with extras", run, ignored=ignored)
+    assert {s["task"] for s in record.series} == set(suite) | {"ood_icl_cipher_ood_k0"}
+    # the k0 floor's larger set begins with the run's own episodes: its first 8 docs are the k = 0 cell
+    floor = next(s for s in record.series if s["k"] == 0)
+    assert floor["correct"] == "".join(str(int(x)) for x in run.tasks["ood_icl_cipher_ood_k0"].scores["acc"][:8])
+    assert not any(line.startswith("ood_icl_cipher_ood_k0") for line in ignored)
+    odd: list[str] = []
+    build_record("odd", verified({**suite, "ood_icl_cipher_ood_k0": 201}), ignored=odd)
+    assert any("ood_icl_cipher_ood_k0: 201 docs" in line for line in odd)  # not whole episodes: left out
     assert any("quick_cipher_ood_k4: the same family, variant and k as ood_icl_cipher_ood_k4" in line
                for line in ignored)
     assert rederive(record).name == "with extras"

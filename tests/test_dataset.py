@@ -106,3 +106,17 @@ def test_rebuild_replaces_the_old_folder_whole(tmp_path):
     write_repo(out, SPECS[:1], "x", progress=False)
     assert sorted(p.name for p in (out / "data").iterdir()) == ["cipher_ood"]
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_the_k0_floors_episodes_begin_with_the_suites():
+    """The k0 floor's 100 episodes begin with the suite's 20, row for row, in every cell: the board
+    keeps a k0 task's first docs as the k = 0 cell of the run's own episodes (leaderboard.derive)."""
+    from ood_icl.generators import FAMILIES, VARIANTS
+    from ood_icl.suite import DEFAULT_EPISODES, DEFAULT_QUERIES, EPISODES
+
+    for family in sorted(FAMILIES):
+        for variant in VARIANTS:
+            suite = list(ds.rows(BuildSpec(family, variant)))
+            floor = list(ds.rows(BuildSpec(family, variant, episodes=EPISODES["k0"])))
+            assert len(floor) == EPISODES["k0"] * DEFAULT_QUERIES and len(suite) == DEFAULT_EPISODES * DEFAULT_QUERIES
+            assert floor[:len(suite)] == suite, (family, variant)

@@ -102,6 +102,8 @@ def notes(entry: Entry) -> list[str]:
     if r.sizes != OFFICIAL_SIZES:
         s = r.sizes
         out.append(f"{s['episodes']} episodes x {s['queries']} queries, difficulty {s['difficulty']}")
+    if entry.stats.floor.ok and entry.stats.floor.lo > 0 and r.kind != "reference":
+        out.append("above chance with no demonstrations (floor): the run or the generator is not what it claims")
     above = [v for v, g in entry.stats.gain.items() if g.ok and g.value > 1]
     if above and r.kind != "reference":
         out.append(f"gain above the ideal learner on {', '.join(above)}: only inflated scores or a broken ideal can do that")
@@ -157,6 +159,9 @@ COLUMNS = (
              lambda e, k=k: (_num(_ood_ft(e, e.stats.exchange.get(("ood", k), NA))),
                              fmt_budget(_ood_ft(e, e.stats.exchange.get(("ood", k), NA)), e.stats.budgets.get("ood", ()))))
       for k in EXCHANGE_SHOTS),
+    Column("floor", "Floor (k=0)", "acc(k = 0) - chance over every family and variant: with no demonstrations no "
+           "method beats chance in expectation (— when the record lacks ood_icl_k0)",
+           lambda e: (_num(e.stats.floor), fmt(e.stats.floor, signed=True))),
     Column("gen", "Gen EM", "exact match of the generation tasks", lambda e: (_num(e.stats.gen), fmt(e.stats.gen))),
     Column("chat", "Chat EM", "exact match of the chat tasks (ood_icl_chat: an instruction line, the model's chat "
            "template, the reply's first line)", lambda e: (_num(e.stats.chat), fmt(e.stats.chat))),

@@ -43,9 +43,11 @@ def verified_series(v: Verified, ignored: list[str] | None = None) -> list[dict]
     """The record's series of a verified run: per task, the correct bits of its docs in order.
 
     A record compares tasks of one size (the run's episodes x queries) and holds one series per
-    family x variant x k x method; any other task the run holds (the k0 floor's 100 episodes, the
-    quick group's copies beside the suite's tasks, budgets outside ``FT_BUDGETS``) is left out, with its
-    reason appended to ``ignored``.
+    family x variant x k x method.  The k0 floor's tasks hold more episodes (100) than the suite's (20),
+    and a set's first n episodes do not depend on how many follow (``generators.distinct_episodes``),
+    so their first docs are the k = 0 cell of the suite's own episodes: those are kept (the floor on the
+    board, on the episodes of every other figure).  Any other task (the quick group's copies beside the
+    suite's tasks, budgets outside ``FT_BUDGETS``) is left out, with its reason appended to ``ignored``.
     """
     ignored = [] if ignored is None else ignored
     n = v.sizes.get("episodes", 0) * v.sizes.get("queries", 0) if v.sizes else 0
@@ -54,6 +56,9 @@ def verified_series(v: Verified, ignored: list[str] | None = None) -> list[dict]
     for name, t in order:
         key = (t.family, t.variant, t.k, t.method)
         size = len(next(iter(t.scores.values()), []))
+        scores = t.scores
+        if t.k == K0 and t.method == "icl" and n and size > n and size % v.sizes["queries"] == 0:
+            scores, size = {m: values[:n] for m, values in t.scores.items()}, n  # the suite's episodes come first
         if size != n:
             ignored.append(f"{name}: {size} docs, the run's tasks have {n} (a record compares tasks of one size)")
             continue
@@ -66,9 +71,9 @@ def verified_series(v: Verified, ignored: list[str] | None = None) -> list[dict]
         kept[key] = name
         metric = "exact_match" if t.method in GENERATIVE else "acc"
         item = {"task": name, "family": t.family, "variant": t.variant, "k": t.k, "method": t.method,
-                "metric": metric, "correct": _bits(t.scores[metric]), "task_hash": t.task_hash}
-        if "acc_norm" in t.scores:
-            item["acc_norm"] = _bits(t.scores["acc_norm"])
+                "metric": metric, "correct": _bits(scores[metric]), "task_hash": t.task_hash}
+        if "acc_norm" in scores:
+            item["acc_norm"] = _bits(scores["acc_norm"])
         out.append(item)
     return out
 

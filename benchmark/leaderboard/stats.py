@@ -13,6 +13,8 @@ the OOD gap) are paired.
   acc(k16 control) - chance, where a family's control is its exact one (``suite.exact_control``:
   ``..._k16_decoupled`` in the renamed and ood cells without the pairing constraint, else
   ``..._k16_shuffled``)
+- floor: acc(k = 0) - chance, mean over every family x variant (no demonstrations: no method beats
+  chance in expectation, so an interval above zero says the run or the generator is not what it claims)
 - ICL - FT, per variant: mean over families and over the k >= 1 both methods share
 - the exchange rate "FT examples = ICL@k", per variant and in-context shot k: the fine-tuning
   budget whose accuracy (mean over the variant's families) equals in-context accuracy at k,
@@ -31,7 +33,7 @@ import numpy as np
 
 from ..generators import VARIANTS
 from ..io import sha256
-from ..suite import CONTROL_K, GENERATIVE, SHOTS, exact_control
+from ..suite import CONTROL_K, GENERATIVE, K0, SHOTS, exact_control
 from .record import Record, board_families
 
 BOOTSTRAP = 2000
@@ -74,6 +76,7 @@ class Stats:
     family_icl_ft: dict = field(default_factory=dict)  # (family, variant) -> ICL - FT
     family_exchange: dict = field(default_factory=dict)  # (family, variant, k) -> FT budget = ICL@k
     family_budgets: dict = field(default_factory=dict)  # (family, variant) -> the family's FT budgets (>= 1)
+    floor: Estimate = NA  # acc(k0) - chance, mean over every family x variant: no demonstrations, so ~0
     gen: Estimate = NA  # mean exact match over the generation tasks
     chat: Estimate = NA  # mean exact match over the chat tasks (a chat run: the model's chat template)
     families: tuple = ()
@@ -140,6 +143,10 @@ def compute(record: Record, boots: int = BOOTSTRAP) -> Stats:
                                                np.mean([point[key][1] for key in keys], axis=0))
     _gains(st, point, ideal)
     _control(st, point)
+    keys = [((f, v, "icl", K0), st.chance[f]) for f in st.families for v in VARIANTS]
+    if keys and all(key in point for key, _ in keys):  # the validity floor, on the record's own episodes
+        st.floor = _estimate(np.mean([point[key][0] - c for key, c in keys]),
+                             np.mean([point[key][1] - c for key, c in keys], axis=0))
     _icl_vs_ft(st, point, boots)
     for method in GENERATIVE:
         cells = [key for key in point if key[2] == method]
