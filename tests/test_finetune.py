@@ -315,7 +315,8 @@ if rank == 1:
     time.sleep(float(sys.argv[2]))
 barrier()
 group = dist.distributed_c10d._get_default_group()
-print("timeout", rank, group._get_backend(torch.device("cpu")).options._timeout.total_seconds())
+with open(f"{sys.argv[3]}/rank{rank}", "w") as f:  # a file per rank: torchrun's shared stdout may drop a line
+    f.write(str(group._get_backend(torch.device("cpu")).options._timeout.total_seconds()))
 """
 
 
@@ -326,12 +327,12 @@ def test_a_process_that_finished_its_share_waits_at_the_barrier_past_gloos_thirt
     probe = tmp_path / "probe.py"
     probe.write_text(BARRIER_PROBE)
     torchrun = [str(Path(sys.executable).with_name("torchrun")), "--standalone", "--nproc_per_node", "2", str(probe)]
-    done = subprocess.run([*torchrun, "default", "0"], env=ENV, capture_output=True, text=True, timeout=300)
+    done = subprocess.run([*torchrun, "default", "0", str(tmp_path)], env=ENV, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    waits = sorted(line.split()[1:] for line in done.stdout.splitlines() if line.startswith("timeout"))
-    assert waits == [["0", "604800.0"], ["1", "604800.0"]]  # timedelta(days=7)
+    waits = {p.name: p.read_text() for p in tmp_path.glob("rank*")}
+    assert waits == {"rank0": "604800.0", "rank1": "604800.0"}  # timedelta(days=7)
     assert BARRIER_TIMEOUT >= timedelta(days=1)
-    short = subprocess.run([*torchrun, "4", "10"], env=ENV, capture_output=True, text=True, timeout=300)
+    short = subprocess.run([*torchrun, "4", "10", str(tmp_path)], env=ENV, capture_output=True, text=True, timeout=300)
     assert short.returncode != 0 and "Timed out" in short.stderr, short.stderr[-3000:]
 
 
