@@ -15,6 +15,7 @@ from _leaderboard_helpers import PRIVATE_SEED, synthetic_record, verified
 from ood_icl.io import DataError, read_jsonl
 from ood_icl.leaderboard import cli as leaderboard_cli
 from ood_icl.leaderboard import record as record_module
+from ood_icl.leaderboard import rederive as rederive_module
 from ood_icl.leaderboard import rescore
 from ood_icl.leaderboard.build import build, check, entries, render
 from ood_icl.leaderboard.columns import notes, seed_label
@@ -84,7 +85,7 @@ def test_honest_board_checks_clean_and_rebuild_is_a_pure_function(lb):
                                                                     method="decoupled", k=16)),
      "cipher/ood decoupled k=16: no such task"),
     ("older task version", lambda d: d.update(task_version=2.0), "task version 2.0"),
-    ("huge sizes", lambda d: d["sizes"].update(episodes=10 ** 6), "sizes (episodes <= 100, episodes x queries <= 10000)"),
+    ("huge sizes", lambda d: d["sizes"].update(episodes=10 ** 6), "sizes (episodes x queries <= 10000)"),
     ("bits of another length", lambda d: d["series"][0].update(correct=d["series"][0]["correct"] + "1"),
      "one 0/1 per doc: 8"),
     ("seed edited", lambda d: d.update(seed=d["seed"] + 1), "seed_sha256 (not the seed's)"),
@@ -153,18 +154,32 @@ def test_a_small_record_cannot_ask_the_ideal_learner_for_hours(monkeypatch):
     def parse(episodes: int, series: list) -> Record:
         data["sizes"]["episodes"] = episodes
         data["series"] = [dict(s, correct="0" * episodes) for s in series]
-        return Record.from_json(data, "slow.json")
+        record = Record.from_json(data, "slow.json")
+        with monkeypatch.context() as m:  # the bound comes before any computation: nothing may reach these
+            m.setattr(rederive_module, "ideal_block", _no_computation)
+            m.setattr(rederive_module, "chance", _no_computation)
+            with pytest.raises(RecordError, match="AssertionError: computed"):  # past the bound, at the first computation
+                rederive(record)
+        return record
+
+    def refused(episodes: int, series: list, match: str) -> None:
+        data["sizes"]["episodes"] = episodes
+        data["series"] = [dict(s, correct="0" * episodes) for s in series]
+        with pytest.raises(RecordError, match=match):
+            rederive(Record.from_json(data, "slow.json"))
 
     assert parse(100, [one]).sizes["episodes"] == 100
-    with pytest.raises(RecordError, match="episodes <= 100"):
-        parse(101, [one])
+    refused(101, [one], "at most 100 episodes")
     cells = [dict(one, family=f, variant=v, k=k, task=f"t{f}{v}{k}") for f in ("cipher", "label_map", "list_fn")
              for v in ("id", "renamed", "ood") for k in record_module.FT_BUDGETS]
     data["chance"] = {"cipher": 1 / 3, "label_map": 1 / 2, "list_fn": 1 / 3}
     assert len(parse(20, cells).series) == 90  # 1,800 episode-cells
     assert len(parse(100, cells[:72]).series) == 72  # 7,200
-    with pytest.raises(RecordError, match="ideal learner is recomputed"):
-        parse(100, cells[:73])  # 7,300
+    refused(100, cells[:73], "ideal learner is recomputed")  # 7,300
+
+
+def _no_computation(*args, **kwargs):
+    raise AssertionError("computed")
 
 
 def test_extra_tasks_in_a_run_are_ignored_with_a_reason():

@@ -206,6 +206,6 @@ def test_a_half_cut_to_the_budgets_that_favour_it_shows_what_it_lacks_not_figure
     for name, lacking in (("no-64", "64"), ("only-1", "4, 16, 64")):
         cells, line = row(name)
         assert [cells[t] for t in ft_titles] == ["—"] * 3
-        assert f"fine-tuning figures not shown, it lacks id&#58; fine-tuning budgets {lacking}" in line
+        assert f"no fine-tuning figures for id (budgets {lacking} missing); ood (budgets {lacking} missing)" in line
         assert f"| {name} | ood | {'1, 4, 16' if name == 'no-64' else '1'} (lacks {lacking}) | — | — | — |" in lines
     assert not any(line.startswith("| partial | ") and " | ood | " in line for line in lines)

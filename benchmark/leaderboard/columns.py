@@ -71,9 +71,9 @@ def ft_lacks(stats: Stats) -> list[str]:
     out = []
     for v in sorted({v for _, v in stats.family_budgets}):
         if v not in stats.budgets:
-            out.append(f"{v}: fine-tuning not on every family at the same budgets")
+            out.append(f"{v} (not every family at the same budgets)")
         elif ft_missing(stats.budgets[v]):
-            out.append(f"{v}: fine-tuning budgets {', '.join(map(str, ft_missing(stats.budgets[v])))}")
+            out.append(f"{v} (budgets {', '.join(map(str, ft_missing(stats.budgets[v])))} missing)")
     return out
 
 
@@ -103,7 +103,8 @@ def notes(entry: Entry) -> list[str]:
         s = r.sizes
         out.append(f"{s['episodes']} episodes x {s['queries']} queries, difficulty {s['difficulty']}")
     if entry.stats.floor.ok and entry.stats.floor.lo > 0 and r.kind != "reference":
-        out.append("above chance with no demonstrations (floor): the run or the generator is not what it claims")
+        out.append("floor above chance with no demonstrations, where no method beats chance in expectation: check "
+                   "the run (an honest one shows this about once in 40)")
     above = [v for v, g in entry.stats.gain.items() if g.ok and g.value > 1]
     if above and r.kind != "reference":
         out.append(f"gain above the ideal learner on {', '.join(above)}: only inflated scores or a broken ideal can do that")
@@ -114,7 +115,7 @@ def notes(entry: Entry) -> list[str]:
         out.append("partial, lacks " + "; ".join(missing))
     ft = ft_lacks(entry.stats)
     if ft:
-        out.append("fine-tuning figures not shown, it lacks " + "; ".join(ft))
+        out.append("no fine-tuning figures for " + "; ".join(ft))
     version = (r.finetune or {}).get("method", {}).get("finetune_version")
     if r.finetune and version != FINETUNE_VERSION:
         out.append(f"fine-tuning version {version} (current {FINETUNE_VERSION})")
@@ -160,7 +161,7 @@ COLUMNS = (
                              fmt_budget(_ood_ft(e, e.stats.exchange.get(("ood", k), NA)), e.stats.budgets.get("ood", ()))))
       for k in EXCHANGE_SHOTS),
     Column("floor", "Floor (k=0)", "acc(k = 0) - chance over every family and variant: with no demonstrations no "
-           "method beats chance in expectation (— when the record lacks ood_icl_k0)",
+           "method beats chance in expectation (— when the record has no k = 0 task: run ood_icl_k0)",
            lambda e: (_num(e.stats.floor), fmt(e.stats.floor, signed=True))),
     Column("gen", "Gen EM", "exact match of the generation tasks", lambda e: (_num(e.stats.gen), fmt(e.stats.gen))),
     Column("chat", "Chat EM", "exact match of the chat tasks (ood_icl_chat: an instruction line, the model's chat "

@@ -26,7 +26,7 @@ from ..suite import K0, SHOTS, TASK_VERSION
 from ..verify.config import official
 from .derive import REFERENCE_NAMES, ideal_block, reference_records
 from .names import skeleton
-from .record import FT_BUDGETS, Record, RecordError, board_families
+from .record import FT_BUDGETS, MAX_EPISODES, MAX_IDEAL_EPISODES, Record, RecordError, board_families
 
 _TOL = 1e-6
 _IGNORED_IN_REFERENCES = ("submitted", "ood_icl_version")
@@ -43,6 +43,7 @@ def rederive(record: Record) -> Record:
     if record.task_version != TASK_VERSION or str(record.suite_version) != str(SUITE_VERSION):
         raise RecordError(f"task version {record.task_version}, suite {record.suite_version}: this code is task "
                           f"version {TASK_VERSION}, suite {SUITE_VERSION} and cannot re-derive it (resubmit the run)")
+    _check_work(record)
     allowed = allowed_series()
     for s in record.series:
         if s["family"] not in FAMILIES:
@@ -67,6 +68,18 @@ def rederive(record: Record) -> Record:
     except Exception as exc:  # a generator that cannot rebuild this record: refuse it, keep the board
         raise RecordError(f"cannot re-derive: {type(exc).__name__}: {str(exc)[:120]}") from None
     return _replace(record, chance=derived_chance, ideal=ideal)
+
+
+def _check_work(record: Record) -> None:
+    """Refuse, before any computation, a record that would ask the ideal learner for more than the
+    suite's own sizes need (``record.MAX_EPISODES``, ``record.MAX_IDEAL_EPISODES``)."""
+    cells = {(s["family"], s["variant"], s["k"]) for s in record.series} | {
+        (f, v, int(k)) for f, by_v in record.ideal.items() for v, by_k in by_v.items() for k in by_k}
+    episodes = record.sizes["episodes"]
+    if episodes > MAX_EPISODES or episodes * len(cells) > MAX_IDEAL_EPISODES:
+        raise RecordError(f"{episodes} episodes x {len(cells)} family-variant-k cells: the board re-derives at most "
+                          f"{MAX_EPISODES} episodes and {MAX_IDEAL_EPISODES} episode-cells (the ideal learner is "
+                          f"recomputed for each)")
 
 
 def _replace(record: Record, **changes) -> Record:

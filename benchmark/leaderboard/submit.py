@@ -3,8 +3,9 @@
 The record (``leaderboard/submissions/<safe-name>.json``) holds per-doc correctness per task and
 what is needed to rebuild every number; the lm-eval folders themselves are not copied.  A submitted
 record is self-reported: its seed is in the open, even when ``--seed`` named it (only ``ood-icl
-rescore`` seals a seed).  Tasks a record cannot hold (the k0 floor's larger episode sets, the quick
-group's copies) are left out with one line per reason, naming them all; the record is re-derived before it is written, so a
+rescore`` seals a seed).  The k0 floor's tasks are kept on the suite's episodes (their first docs);
+tasks a record cannot hold (the quick group's copies, budgets the board does not show) are left out
+with one line per reason, naming them all; the record is re-derived before it is written, so a
 submission that the board would refuse is refused here, and nothing half-written is left.
 """
 
@@ -78,7 +79,7 @@ def verify_pair(args: argparse.Namespace, seed: int | None):
 
 def ignored_lines(ignored: list[str]) -> list[str]:
     """The ``"task: reason"`` lines of the tasks a record left out, one line per reason (in first-seen
-    order) naming all its tasks: the suite's run has 36 k0 tasks left out for one reason."""
+    order) naming all its tasks (a run with the quick group beside the suite: its copies, one line)."""
     groups: dict[str, list[str]] = {}
     for line in ignored:
         name, _, reason = line.partition(": ")
