@@ -47,7 +47,7 @@ def copy_run(out: Path, dest: Path) -> Path:
     return dest
 
 
-def make_ft_folder(icl_out: Path, dest: Path, budgets=(0, 1, 4)) -> Path:
+def make_ft_folder(icl_out: Path, dest: Path, budgets=(0, 1, 4), train_seed: int = 0) -> Path:
     """The fine-tuning baseline's own writer (finetune.write_results) fed with the run's k1 log-likelihoods.
 
     The queries and choices of the k1 docs are those of the k0 docs, so their logged responses serve
@@ -66,7 +66,7 @@ def make_ft_folder(icl_out: Path, dest: Path, budgets=(0, 1, 4)) -> Path:
     cells = tuple((f, v) for f in sorted(FAMILIES) for v in VARIANTS
                   if any(src.glob(f"samples_ood_icl_{f}_{v}_k1_2*.jsonl")))
     config = FinetuneConfig(model=model_name, cells=cells, budgets=tuple(budgets), seed=SMALL["seed"],
-                            episodes=SMALL["episodes"], queries=SMALL["queries"])
+                            episodes=SMALL["episodes"], queries=SMALL["queries"], train_seed=train_seed)
     state = RunState(dest)
     state.start(config.record())
     for family, variant in cells:

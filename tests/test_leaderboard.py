@@ -21,6 +21,7 @@ from ood_icl.leaderboard.build import build, check, render, stale
 from ood_icl.leaderboard.derive import reference_records
 from ood_icl.leaderboard.record import Record, RecordError, read_records, slug, write_record
 from ood_icl.leaderboard.stats import compute, equivalent_budget
+from ood_icl.verify.run import verify_run
 
 FAMS = ["cipher", "label_map"]  # synthetic records stay small
 
@@ -77,6 +78,10 @@ def test_submit_with_finetune_folder(run, tmp_path):
     assert record["finetune"]["method"]["method"] == "lora"
     stats = compute(Record.from_json(record, "with-ft.json"))
     assert stats.icl_minus_ft.ok and stats.ft_budgets == (1, 4)
+    other = make_ft_folder(run, tmp_path / "ft-seed-1", train_seed=1)  # verifies, but is not the protocol's seed
+    assert verify_run(other, kind="ft", allow_small=True).ok
+    assert _submit(str(run), "--name", "seed-1", "--finetune", str(other), "--allow-small", "--dir", str(board)) == 1
+    assert not (board / "submissions" / "seed-1.json").exists()
 
 
 def test_submit_refuses_tampered_runs_and_bad_names(run, tmp_path, capsys):

@@ -21,7 +21,7 @@ from ..model import default_model_path
 from ..suite import DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_QUERIES, PUBLISHED_SEED
 from .config import FinetuneConfig, load_recipes, parse_budgets, resolve_tasks
 from .learner import default_dtype, set_threads
-from .recipe import DEFAULT_BUDGETS, DEV_SEED, METHODS
+from .recipe import DEFAULT_BUDGETS, DEV_SEED, METHODS, TRAIN_SEED
 from .run import finetune_tasks
 from .state import ConfigMismatch
 from .sweep import SWEEP_EPISODES, select_hparams
@@ -47,7 +47,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--method", choices=METHODS, default="lora")
     parser.add_argument("--seed", type=nonneg_int, default=None,
                         help=f"data seed (default {PUBLISHED_SEED}; with --select-hparams {DEV_SEED})")
-    parser.add_argument("--train-seed", type=nonneg_int, default=0, help="seeds adapter init and batch order")
+    parser.add_argument("--train-seed", type=nonneg_int, default=TRAIN_SEED,
+                        help=f"seeds adapter init and batch order (the board takes only the protocol's, {TRAIN_SEED})")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--dtype", choices=("bfloat16", "float32"), default=None,
                         help="compute dtype (default: float32 on cpu, where it trains 1.7x faster than bfloat16 "

@@ -11,7 +11,7 @@ from ..generators import FAMILIES, SUITE_VERSION, VARIANTS, GenerationError, did
 from ..io import DataError, read_json
 from ..suite import (DEFAULT_DIFFICULTY, DEFAULT_EPISODES, DEFAULT_POOL, DEFAULT_QUERIES, K0_GROUP, PUBLISHED_SEED,
                      SUITE_GROUP, cell_name, family_group, parse_task, variant_group)
-from .recipe import DEFAULT_BUDGETS, FINETUNE_VERSION, LORA, METHODS, Recipe, recipe_for
+from .recipe import DEFAULT_BUDGETS, FINETUNE_VERSION, LORA, METHODS, TRAIN_SEED, Recipe, recipe_for
 from .state import differing_keys
 
 MAX_RECIPES_BYTES = 1 << 20
@@ -26,7 +26,7 @@ class FinetuneConfig:
     budgets: tuple[int, ...] = DEFAULT_BUDGETS
     method: str = "lora"
     seed: int = PUBLISHED_SEED  # the data seed
-    train_seed: int = 0
+    train_seed: int = TRAIN_SEED
     episodes: int = DEFAULT_EPISODES
     queries: int = DEFAULT_QUERIES
     difficulty: int = DEFAULT_DIFFICULTY

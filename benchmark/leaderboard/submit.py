@@ -12,9 +12,11 @@ submission that the board would refuse is refused here, and nothing half-written
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
+from ..finetune.recipe import TRAIN_SEED
 from ..verify.cli import add_run_arguments, report
 from ..verify.pair import check_same_model
 from ..verify.run import verify_run
@@ -73,8 +75,21 @@ def verify_pair(args: argparse.Namespace, seed: int | None):
                        f"the fine-tuning run used seed {ft.seed}, sizes {ft.sizes}; the in-context run seed {icl.seed}, "
                        f"sizes {icl.sizes}")
             check_same_model(icl, ft)
+            _check_train_seed(ft, str(args.finetune))
         report(ft)
     return icl, ft
+
+
+def _check_train_seed(ft, where: str) -> None:
+    """The board takes the protocol's train seed only: an entry is never the best of several runs."""
+    try:
+        seeds = json.loads(ft.method.get("seeds", "null"))
+    except (TypeError, ValueError):
+        seeds = None
+    train = seeds.get("train") if isinstance(seeds, dict) else None
+    if train != TRAIN_SEED:
+        ft.add("seed-mismatch", where, f"the fine-tuning run's train seed is {str(train)[:20]}: the board takes the "
+                                       f"protocol's ({TRAIN_SEED}), so that no entry is the best of several runs")
 
 
 def ignored_lines(ignored: list[str]) -> list[str]:
