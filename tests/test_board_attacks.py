@@ -352,8 +352,8 @@ def test_a_fine_tuning_half_of_another_protocol_version_says_so():
     from ood_icl.leaderboard.columns import Entry
     from ood_icl.leaderboard.stats import compute
     data = synthetic_record("older", families=FAMS, ft_p={1: 0.4, 4: 0.5, 16: 0.6, 64: 0.7}).to_json()
-    assert not any("fine-tuning version" in n for n in notes(Entry(Record.from_json(data, "older.json"), compute(
-        Record.from_json(data, "older.json"), boots=50))))
+    current = Record.from_json(data, "older.json")
+    assert not any("fine-tuning version" in n for n in notes(Entry(current, compute(current, boots=50))))
     data["finetune"]["method"]["finetune_version"] = FINETUNE_VERSION - 1
     rec = Record.from_json(data, "older.json")
     assert f"fine-tuning version {FINETUNE_VERSION - 1} (current {FINETUNE_VERSION})" in notes(Entry(rec, compute(rec, boots=50)))

@@ -59,6 +59,10 @@ def _num(e: Estimate) -> float:
     return e.value if e.ok else math.nan
 
 
+FT_BUDGETS_TEXT = ", ".join(map(str, DEFAULT_BUDGETS))
+"""The protocol's budgets as the board's explanations name them."""
+
+
 def ft_missing(budgets: tuple) -> tuple:
     """The protocol's budgets (``finetune.recipe.DEFAULT_BUDGETS``) a variant's fine-tuning lacks: a
     half cut to the budgets that favour it would move ICL - FT and the exchange rates, so figures
@@ -72,8 +76,8 @@ def ft_lacks(stats: Stats) -> list[str]:
     for v in sorted({v for _, v in stats.family_budgets}):
         if v not in stats.budgets:
             out.append(f"{v} (not every family at the same budgets)")
-        elif ft_missing(stats.budgets[v]):
-            out.append(f"{v} (budgets {', '.join(map(str, ft_missing(stats.budgets[v])))} missing)")
+        elif missing := ft_missing(stats.budgets[v]):
+            out.append(f"{v} (budgets {', '.join(map(str, missing))} missing)")
     return out
 
 

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import jinja2
 
-from ..finetune.recipe import DEFAULT_BUDGETS
 from ..generators import VARIANTS
-from .columns import COLUMNS, FT_TITLES, Entry, fmt, ft_cells, has_ft, notes, seed_label
+from .columns import COLUMNS, FT_BUDGETS_TEXT, FT_TITLES, Entry, fmt, ft_cells, has_ft, notes, seed_label
 from .rederive import lacks
 from .record import Record
 from .stats import EXCHANGE_SHOTS, Estimate
@@ -189,5 +188,5 @@ def render_html(entries: list[Entry], refused: list[str], partial: list[Entry] =
     return environment().get_template("index.html").render(
         g=_GEOMETRY, board_table=_board(ranked), partial=_partial(partial), overview=overview,
         ft_summary=_ft_table(ranked), exchange_shots=EXCHANGE_SHOTS,
-        ft_budgets=", ".join(map(str, DEFAULT_BUDGETS)),
+        ft_budgets=FT_BUDGETS_TEXT,
         gain_table=_gain_table(entries, families), families=families, sections=[_family_section(entries, f) for f in families], refused=refused)

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import re
 
-from ..finetune.recipe import DEFAULT_BUDGETS
 from ..generators import VARIANTS
 from ..suite import PUBLISHED_SEED
-from .columns import COLUMNS, FT_TITLES, Entry, ft_cells, has_ft, notes, seed_label
+from .columns import COLUMNS, FT_BUDGETS_TEXT, FT_TITLES, Entry, ft_cells, has_ft, notes, seed_label
 from .page import environment
 from .stats import EXCHANGE_SHOTS
 from .rederive import lacks
@@ -56,4 +55,4 @@ def render_readme(entries: list[Entry], refused: list[str], partial: list[Entry]
         columns=[c.title for c in COLUMNS], aligns=["---:" if c.numeric else "---" for c in COLUMNS],
         rows=[_row(e) for e in entries], refused=[md(r) for r in refused], published_seed=PUBLISHED_SEED,
         partial=[_partial_row(e) for e in partial], ft_titles=FT_TITLES, ft_rows=_ft_rows(list(entries)),
-        exchange_shots=EXCHANGE_SHOTS, ft_budgets=", ".join(map(str, DEFAULT_BUDGETS)))
+        exchange_shots=EXCHANGE_SHOTS, ft_budgets=FT_BUDGETS_TEXT)

@@ -143,10 +143,7 @@ def compute(record: Record, boots: int = BOOTSTRAP) -> Stats:
                                                np.mean([point[key][1] for key in keys], axis=0))
     _gains(st, point, ideal)
     _control(st, point)
-    keys = [((f, v, "icl", K0), st.chance[f]) for f in st.families for v in VARIANTS]
-    if keys and all(key in point for key, _ in keys):  # the validity floor, on the record's own episodes
-        st.floor = _estimate(np.mean([point[key][0] - c for key, c in keys]),
-                             np.mean([point[key][1] - c for key, c in keys], axis=0))
+    _floor(st, point)
     _icl_vs_ft(st, point, boots)
     for method in GENERATIVE:
         cells = [key for key in point if key[2] == method]
@@ -202,6 +199,14 @@ def _control(st: Stats, point: dict) -> None:
                                   np.mean([point[a][1] - point[b][1] for a, b, _ in keys], axis=0))
         st.outputs_alone[v] = _estimate(np.mean([point[b][0] - c for _, b, c in keys]),
                                         np.mean([point[b][1] - c for _, b, c in keys], axis=0))
+
+
+def _floor(st: Stats, point: dict) -> None:
+    """The validity floor, acc(k0) - chance over every family x variant, on the record's own episodes."""
+    keys = [((f, v, "icl", K0), st.chance[f]) for f in st.families for v in VARIANTS]
+    if keys and all(key in point for key, _ in keys):
+        st.floor = _estimate(np.mean([point[key][0] - c for key, c in keys]),
+                             np.mean([point[key][1] - c for key, c in keys], axis=0))
 
 
 def _icl_vs_ft(st: Stats, point: dict, boots: int) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-
 from ..finetune.recipe import FINETUNE_VERSION, LORA, METHODS, recipe_for
 from ..io import is_int, is_number, shown
 from .result import Leaf, Verified
